@@ -66,9 +66,6 @@ def sync_documents(
 ) -> IndexReport:
     """Bring ``store`` to exactly ``docs``."""
     t0 = time.perf_counter()
-    swept = _sweep(store)
-    if swept:
-        log.info("finished an interrupted run: removed %d orphaned passages", swept)
     markers = store.markers()
     wanted = {d.doc_id: d for d in docs}
     added = changed = unchanged = removed = passages = embedded = 0
@@ -91,6 +88,11 @@ def sync_documents(
         store.delete_marker(doc_id)  # readers stop seeing it at once
         store.delete_stale(doc_id, None)
         removed += 1
+    # Last, finish whatever an interrupted run left: passages whose version is not their marker's.
+    # (Done after the writes, so that passages an interrupted run already embedded are reused above.)
+    swept = _sweep(store)
+    if swept:
+        log.info("finished an interrupted run: removed %d orphaned passages", swept)
     if added or changed or removed or swept:
         store.bump_generation()
     return IndexReport(

@@ -1,13 +1,5 @@
-"""Fixtures and helpers for the end-to-end bot tests: the real QuoteBot, the real Retriever, the fake Discord.
-
-Import in a bot test module (or in tests/conftest.py)::
-
-    from tests.bot_fixtures import *  # noqa: F403 - fixtures
-
-The seed retriever comes from the shared session fixtures ``seed_retriever`` / ``seed_settings`` /
-``embedder`` in tests/conftest.py; the small extra stores (empty, "@everyone" corpus) are built once
-per session here.
-"""
+"""Helpers for the end-to-end bot tests: run the real QuoteBot against the fake Discord, read what it
+sent, measure latency. The fixtures themselves live in tests/conftest_bot.py."""
 
 from __future__ import annotations
 
@@ -19,13 +11,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-import pytest_asyncio
-
 from bot.client import QuoteBot
 from bot.config import BotSettings
 from index.config import IndexSettings
-from tests.fakediscord import FakeDiscord, running_fake, start_client
+from tests.fakediscord import FakeDiscord, start_client
 from tests.fakediscord import payloads as p
 
 ZWSP = "\u200b"
@@ -43,15 +32,15 @@ EVERYONE_CORPUS = {
 }
 
 
-def _settings(root: Path, files: dict[str, str]) -> IndexSettings:
+def corpus_settings(root: Path, files: dict[str, str]) -> IndexSettings:
     corpus = root / "corpus"
     corpus.mkdir(parents=True)
     for name, text in files.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    return IndexSettings(corpus_dir=corpus, store_dir=root / "store")
+    return IndexSettings(_env_file=None, corpus_dir=corpus, store_dir=root / "store")
 
 
-def _open_retriever(settings: IndexSettings, embedder: Any) -> Any:
+def open_indexed_retriever(settings: IndexSettings, embedder: Any) -> Any:
     from index.ingest import index_corpus
     from index.retrieve import Retriever
 
@@ -59,21 +48,11 @@ def _open_retriever(settings: IndexSettings, embedder: Any) -> Any:
     return Retriever.open(settings, embedder=embedder)
 
 
-@pytest.fixture(scope="session")
-def empty_retriever(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Any:
-    """A retriever over a store that has nothing indexed."""
-    return _open_retriever(_settings(tmp_path_factory.mktemp("empty"), {}), embedder)
-
-
-@pytest.fixture(scope="session")
-def everyone_retriever(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Any:
-    """A retriever over a one-document corpus whose text contains "@everyone" and a user mention."""
-    return _open_retriever(_settings(tmp_path_factory.mktemp("everyone"), EVERYONE_CORPUS), embedder)
-
-
 def bot_settings(fake: FakeDiscord, *, cooldown: int = 0) -> BotSettings:
     """Settings for a bot under test: the fake's token and guild (commands synced there at start-up)."""
-    return BotSettings(discord_token=fake.token, discord_guild_id=fake.guild_id, cooldown=cooldown)
+    return BotSettings(
+        _env_file=None, discord_token=fake.token, discord_guild_id=fake.guild_id, cooldown=cooldown
+    )
 
 
 @contextlib.asynccontextmanager
@@ -84,21 +63,6 @@ async def running_bot(
     bot = QuoteBot(retriever, settings, bot_settings(fake, cooldown=cooldown), guild_ready_timeout=0.1)
     async with start_client(bot, fake, wait_ready=True) as client:
         yield client
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with running_fake(ack_deadline=3.0) as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def seed_bot(
-    fake: FakeDiscord, seed_retriever: Any, seed_settings: IndexSettings
-) -> AsyncIterator[QuoteBot]:
-    """The bot over the indexed seed corpus, no cooldown."""
-    async with running_bot(fake, seed_retriever, seed_settings) as bot:
-        yield bot
 
 
 # --- reading what the bot sent -------------------------------------------------------------------

@@ -7,7 +7,6 @@ from typing import Any
 
 from bot import render
 from bot.views import NOT_YOURS
-from tests.bot_fixtures import *  # noqa: F403 - fixtures
 from tests.bot_fixtures import (
     RAW_MENTION,
     all_text,

@@ -12,7 +12,6 @@ import pytest
 
 from bot import render
 from index.errors import UnknownSourceError
-from tests.bot_fixtures import *  # noqa: F403 - fixtures
 from tests.bot_fixtures import (
     RAW_MENTION,
     all_text,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.bot_fixtures import *  # noqa: F403 - fixtures
 from tests.bot_fixtures import final_edit_latency, latency_summary, timed_asks
 from tests.fakediscord import FakeDiscord
 

@@ -17,7 +17,6 @@ from bot import render
 from bot.config import BotSettings
 from bot.runner import MISSING_TOKEN, REJECTED_TOKEN, run_bot, sync_commands
 from bot.terminal import run_terminal
-from tests.bot_fixtures import *  # noqa: F403 - fixtures
 from tests.fakediscord import FakeDiscord, patch_discord
 
 COMMANDS = {"ask", "quote", "sources", "reindex", "Find sources"}
@@ -123,7 +122,9 @@ def test_bot_start_does_not_sync_without_a_development_guild(
 
 def terminal_output(retriever: Any, lines: str) -> str:
     out = io.StringIO()
-    run_terminal(retriever, stdin=io.StringIO(lines), console=Console(file=out, width=300, color_system=None))
+    run_terminal(
+        retriever, stdin=io.StringIO(lines), console=Console(file=out, width=100_000, color_system=None)
+    )
     return out.getvalue()
 
 

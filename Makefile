@@ -1,0 +1,43 @@
+# Two commands do everything: `make run` and `make test`. Both build .venv first when needed.
+PY := $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint eval eval-public bench-bot venv clean
+
+$(STAMP): pyproject.toml
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "quotebot needs Python 3.11"'
+	$(PY) -m venv $(VENV)
+	# The CPU wheel of torch first: letting pip pick torch would pull a multi-GB CUDA build.
+	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
+	$(BIN)/pip install --disable-pip-version-check -q -e ".[test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/quotebot index
+	@if $(BIN)/python -c 'import sys; from bot.config import BotSettings; sys.exit(0 if BotSettings().token() else 1)'; then \
+		$(BIN)/quotebot run; \
+	else \
+		echo "DISCORD_TOKEN is not set (environment or .env): starting the terminal session instead, which answers exactly as the bot would."; \
+		$(BIN)/quotebot chat; \
+	fi
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+eval: $(STAMP)
+	$(BIN)/quotebot eval tests/data/seed_eval.jsonl --retriever all --store .quotebot-eval
+
+eval-public: $(STAMP)
+	$(BIN)/python benchmarks/public.py
+
+clean:
+	rm -rf $(VENV) .quotebot .quotebot-eval .pytest_cache .hypothesis

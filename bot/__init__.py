@@ -1,0 +1,1 @@
+"""The Discord layer of quotebot: client, cogs, rendering, buttons and the CLI entry points."""

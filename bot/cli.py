@@ -1,0 +1,274 @@
+"""The `quotebot` command line: index, ask, sources, eval, chat, run, sync."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from index.config import IndexSettings
+from index.errors import QuotebotError
+from index.models import Answer, IndexReport
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Answer questions by quoting a corpus.")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+log = logging.getLogger(__name__)
+
+CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus folder (QUOTEBOT_CORPUS_DIR).")]
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="Embedded store folder (QUOTEBOT_STORE_DIR).")]
+RetrieverOpt = Annotated[str, typer.Option("--retriever", help="hybrid, dense or bm25.")]
+
+
+def _settings(corpus: Path | None, store: Path | None) -> IndexSettings:
+    overrides: dict = {}
+    if corpus is not None:
+        overrides["corpus_dir"] = corpus
+    if store is not None:
+        overrides["store_dir"] = store
+    return IndexSettings(**overrides)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(Text(f"error: {message}", style="red"))
+    return typer.Exit(code)
+
+
+def _index(settings: IndexSettings, rebuild: bool = False, embedder=None) -> IndexReport:
+    from index.ingest import index_corpus
+
+    if not sys.stderr.isatty():
+        return index_corpus(settings, rebuild=rebuild, embedder=embedder)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, source: str) -> None:
+            bar.update(task, completed=done, total=total, description=source)
+
+        return index_corpus(settings, rebuild=rebuild, embedder=embedder, progress=progress)
+
+
+def _open_retriever(settings: IndexSettings, *, index_if_empty: bool = True):
+    from index.embedding import get_embedder
+    from index.retrieve import Retriever
+
+    embedder = get_embedder()
+    retriever = Retriever.open(settings, embedder)
+    if index_if_empty and retriever.passage_count() == 0:
+        retriever.close()
+        err.print(f"The index is empty: indexing {settings.corpus_dir} first…", style="dim")
+        err.print(_index(settings, embedder=embedder).line(), style="dim")
+        retriever = Retriever.open(settings, embedder)
+    return retriever
+
+
+def answer_json(answer: Answer) -> dict:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "hits": [
+            {
+                "quote": h.quote,
+                "title": h.title,
+                "source": h.source,
+                "location": h.location,
+                "score": h.score,
+                "focus": list(h.focus) if h.focus else None,
+            }
+            for h in answer.hits
+        ],
+    }
+
+
+def print_answer(answer: Answer, threshold: float) -> None:
+    if not answer.answered:
+        out.print("No passage in the corpus answers this well enough.", style="yellow")
+        if answer.hits:
+            out.print("Closest (weak) match:", style="dim")
+    hits = answer.hits if answer.answered else answer.hits[:1]
+    for rank, h in enumerate(hits, start=1):
+        quote = Text()
+        a, b = h.focus or (0, 0)
+        quote.append(h.quote[:a])
+        quote.append(h.quote[a:b], style="bold yellow")
+        quote.append(h.quote[b:])
+        weak = " (weak match)" if h.score < threshold else ""
+        out.print(Text(f"{rank}. {h.title}", style="bold"))
+        out.print(Text("   " + "\n   ".join(str(quote).split("\n"))) if not out.is_terminal else quote)
+        out.print(Text(f"   — {h.source}, {h.location} · score {h.score:.0%}{weak}", style="dim"))
+        out.print()
+
+
+@app.command()
+def index(
+    corpus: CorpusOpt = None,
+    store: StoreOpt = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop the index and start from scratch.")
+    ] = False,
+) -> None:
+    """Index the corpus incrementally (new, changed and removed documents)."""
+    settings = _settings(corpus, store)
+    try:
+        report = _index(settings, rebuild=rebuild)
+    except (QuotebotError, FileNotFoundError) as error:
+        raise _fail(str(error)) from None
+    out.print(report.line())
+
+
+@app.command()
+def ask(
+    question: Annotated[
+        str, typer.Argument(help="The question, or - to read one question per line from stdin.")
+    ],
+    k: Annotated[int, typer.Option("-k", min=1, max=10, help="How many quotes.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per question.")] = False,
+    retriever_mode: RetrieverOpt = "hybrid",
+    corpus: CorpusOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Answer a question with verbatim quotes."""
+    settings = _settings(corpus, store)
+    try:
+        retriever = _open_retriever(settings)
+    except (QuotebotError, FileNotFoundError) as error:
+        raise _fail(str(error)) from None
+    questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
+    failed = False
+    for q in questions:
+        if question == "-" and not q.strip():
+            continue
+        try:
+            answer = retriever.search(q, k, mode=retriever_mode)
+        except QuotebotError as error:
+            failed = True
+            if as_json:
+                out.print_json(json.dumps({"question": q, "error": str(error)}), indent=None)
+            else:
+                err.print(Text(f"error: {error}", style="red"))
+            continue
+        if as_json:
+            sys.stdout.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            print_answer(answer, retriever.threshold(retriever_mode))
+    if failed and question != "-":
+        raise typer.Exit(1)
+
+
+@app.command()
+def sources(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    corpus: CorpusOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """List the indexed documents."""
+    try:
+        retriever = _open_retriever(_settings(corpus, store), index_if_empty=False)
+    except QuotebotError as error:
+        raise _fail(str(error)) from None
+    items = retriever.sources()
+    if as_json:
+        rows = [{"title": s.title, "source": s.source, "passages": s.passages} for s in items]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return
+    if not items:
+        out.print("Nothing is indexed yet: run `quotebot index`.")
+    for s in items:
+        out.print(
+            Text(f"{s.title}", style="bold"), Text(f" — {s.source} ({s.passages} passages)", style="dim")
+        )
+
+
+@app.command(name="eval")
+def eval_cmd(
+    file: Annotated[Path, typer.Argument(help="Question file (JSON lines: id, question, kind, gold).")],
+    retriever_mode: RetrieverOpt = "hybrid",
+    k: Annotated[int, typer.Option("-k", min=1, max=50)] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    misses: Annotated[int, typer.Option("--misses", help="How many missed questions to list.")] = 0,
+    corpus: CorpusOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Measure hit@1, hit@3, MRR, answered and abstention rates, nDCG@10 and latency on a question file."""
+    from index.evaluate import evaluate, load_questions
+
+    try:
+        questions = load_questions(file)
+        retriever = _open_retriever(_settings(corpus, store))
+    except (QuotebotError, FileNotFoundError) as error:
+        raise _fail(str(error)) from None
+    modes = ("hybrid", "dense", "bm25") if retriever_mode == "all" else (retriever_mode,)
+    for mode in modes:
+        report = evaluate(questions, lambda q, n, m=mode: retriever.search(q, n, mode=m), k=k)
+        if as_json:
+            sys.stdout.write(json.dumps({"retriever": mode, **report.to_dict()}) + "\n")
+            continue
+        out.print(Text(f"retriever: {mode}", style="bold"))
+        for line in report.lines(misses=misses):
+            out.print(line)
+
+
+@app.command()
+def chat(corpus: CorpusOpt = None, store: StoreOpt = None) -> None:
+    """An interactive terminal session that answers exactly as the bot would."""
+    from bot.terminal import run_terminal
+
+    try:
+        retriever = _open_retriever(_settings(corpus, store))
+    except (QuotebotError, FileNotFoundError) as error:
+        raise _fail(str(error)) from None
+    run_terminal(retriever)
+
+
+@app.command()
+def run(corpus: CorpusOpt = None, store: StoreOpt = None) -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN)."""
+    from bot.config import BotSettings
+    from bot.runner import run_bot
+
+    raise typer.Exit(run_bot(_settings(corpus, store), BotSettings()))
+
+
+@app.command()
+def sync(
+    guild: Annotated[
+        int | None, typer.Option("--guild", help="Sync to one guild (instant) instead of globally.")
+    ] = None,
+    corpus: CorpusOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Register the slash commands with Discord."""
+    from bot.config import BotSettings
+    from bot.runner import sync_commands
+
+    raise typer.Exit(sync_commands(_settings(corpus, store), BotSettings(), guild))
+
+
+def main() -> None:
+    level = logging.INFO if "-v" in sys.argv or "--verbose" in sys.argv else logging.WARNING
+    sys.argv = [a for a in sys.argv if a not in ("-v", "--verbose")]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "discord"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    app()
+
+
+if __name__ == "__main__":
+    main()

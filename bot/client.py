@@ -1,0 +1,137 @@
+"""The Bot subclass: loads the cogs, registers the restart-proof buttons, handles every error."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import BotSettings
+from bot.cooldown import Cooldown
+from bot.errors import CooldownError, send_error
+from bot.views import DYNAMIC_ITEMS
+from index.models import Answer, Passage, SourceInfo
+
+if TYPE_CHECKING:
+    from index.config import IndexSettings
+    from index.retrieve import Retriever
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.quote", "bot.cogs.sources", "bot.cogs.admin")
+SOURCES_CACHE_SECONDS = 30.0
+
+
+def answer_threshold(retriever: object) -> float | None:
+    threshold = getattr(retriever, "threshold", None)
+    try:
+        return float(threshold()) if callable(threshold) else None
+    except Exception:
+        log.exception("Could not read the confidence threshold")
+        return None
+
+
+class QuoteTree(app_commands.CommandTree):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await send_error(interaction, error)
+
+
+class QuoteBot(commands.Bot):
+    """quotebot's client. The entry point opens the Retriever and passes it in."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        index_settings: IndexSettings,
+        bot_settings: BotSettings | None = None,
+        *,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=QuoteTree,
+            help_command=None,
+            **options,
+        )
+        self.retriever = retriever
+        self.index_settings = index_settings
+        self.bot_settings = bot_settings or BotSettings()
+        self.extensions_to_load = extensions
+        self.cooldown = Cooldown(self.bot_settings.cooldown)
+        self.reindex_lock = asyncio.Lock()
+        self._sources: list[SourceInfo] = []
+        self._sources_at = 0.0
+        self._sources_task: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        for extension in self.extensions_to_load:
+            try:
+                await self.load_extension(extension)
+            except Exception:
+                log.exception("Failed to load extension %s", extension)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.refresh_sources()
+        guild_id = self.bot_settings.discord_guild_id
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Synced %d commands to the development guild %s", len(synced), guild_id)
+
+    async def on_ready(self) -> None:
+        log.info(
+            "Logged in as %s (%s); %d sources indexed",
+            self.user,
+            getattr(self.user, "id", "?"),
+            len(self._sources),
+        )
+
+    # -- retrieval, always off the event loop -------------------------------------------------------
+
+    async def search(
+        self, question: str, *, k: int = 3, offset: int = 0, source: str | None = None
+    ) -> Answer:
+        return await asyncio.to_thread(self.retriever.search, question, k, offset=offset, source=source)
+
+    async def context(self, passage_id: str) -> tuple[Passage | None, Passage | None, Passage | None]:
+        return await asyncio.to_thread(self.retriever.context, passage_id)
+
+    async def resolve_source(self, value: str) -> SourceInfo:
+        return await asyncio.to_thread(self.retriever.resolve_source, value)
+
+    def threshold(self) -> float | None:
+        """The retriever's confidence threshold (pure, no I/O), to mark individual weak quotes."""
+        return answer_threshold(self.retriever)
+
+    def check_cooldown(self, user_id: int) -> None:
+        """Raise CooldownError when ``user_id`` is over the per-minute limit."""
+        retry_after = self.cooldown.hit(user_id)
+        if retry_after is not None:
+            raise CooldownError(retry_after)
+
+    # -- the source list, served from memory for autocomplete -----------------------------------------
+
+    def cached_sources(self) -> list[SourceInfo]:
+        """The last known source list; schedules a background refresh when it is old. Never blocks."""
+        stale = time.monotonic() - self._sources_at > SOURCES_CACHE_SECONDS
+        if stale and (self._sources_task is None or self._sources_task.done()):
+            self._sources_task = asyncio.create_task(self.refresh_sources())
+        return self._sources
+
+    async def refresh_sources(self) -> list[SourceInfo]:
+        try:
+            self._sources = await asyncio.to_thread(self.retriever.sources)
+        except Exception:
+            log.exception("Could not list the indexed sources")
+        self._sources_at = time.monotonic()
+        return self._sources

@@ -1,0 +1,109 @@
+"""Entry points for the CLI: run the bot, or log in once to sync the slash commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import TextIO
+
+import aiohttp
+import discord
+
+from bot.client import QuoteBot
+from bot.config import BotSettings
+from index.config import IndexSettings
+from index.errors import QuotebotError
+
+log = logging.getLogger(__name__)
+
+MISSING_TOKEN = "DISCORD_TOKEN is not set (environment or .env): cannot start the Discord bot."
+REJECTED_TOKEN = (
+    "Discord rejected DISCORD_TOKEN (improper token): check the bot token in the developer portal."
+)
+
+
+def run_bot(index_settings: IndexSettings, bot_settings: BotSettings, *, err: TextIO | None = None) -> int:
+    """Run the bot until it is stopped; returns the process exit code (2 for a missing/rejected token)."""
+    err = err or sys.stderr
+    token = bot_settings.token()
+    if token is None:
+        print(MISSING_TOKEN, file=err)
+        return 2
+    try:
+        return asyncio.run(_run(index_settings, bot_settings, token))
+    except discord.LoginFailure:
+        print(REJECTED_TOKEN, file=err)
+        return 2
+    except QuotebotError as error:
+        print(f"Cannot start: {error}", file=err)
+        return 1
+    except (OSError, aiohttp.ClientError) as error:
+        print(f"Cannot reach Discord: {error.__class__.__name__}: {error}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _run(index_settings: IndexSettings, bot_settings: BotSettings, token: str) -> int:
+    from index.retrieve import Retriever
+
+    retriever = await asyncio.to_thread(Retriever.open, index_settings)
+    try:
+        async with QuoteBot(retriever, index_settings, bot_settings) as bot:
+            await bot.start(token)
+    finally:
+        close = getattr(retriever, "close", None)
+        if close is not None:
+            await asyncio.to_thread(close)
+    return 0
+
+
+def sync_commands(
+    index_settings: IndexSettings,
+    bot_settings: BotSettings,
+    guild_id: int | None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Log in, sync the commands to ``guild_id`` (or globally), print the count, exit."""
+    out, err = out or sys.stdout, err or sys.stderr
+    token = bot_settings.token()
+    if token is None:
+        print(MISSING_TOKEN, file=err)
+        return 2
+    try:
+        count = asyncio.run(_sync(index_settings, bot_settings, token, guild_id))
+    except discord.LoginFailure:
+        print(REJECTED_TOKEN, file=err)
+        return 2
+    except discord.HTTPException as error:
+        print(f"Discord refused the sync: {error.status} {error.text or ''}".strip(), file=err)
+        return 1
+    where = f"guild {guild_id}" if guild_id is not None else "all guilds (global; may take up to an hour)"
+    print(f"Synced {count} commands to {where}.", file=out)
+    return 0
+
+
+async def _sync(
+    index_settings: IndexSettings, bot_settings: BotSettings, token: str, guild_id: int | None
+) -> int:
+    # No retriever is needed to declare the commands: the cogs only touch it when invoked.
+    settings = bot_settings.model_copy(update={"discord_guild_id": None})
+    async with QuoteBot(_NoRetriever(), index_settings, settings) as bot:
+        await bot.login(token)
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+        else:
+            synced = await bot.tree.sync()
+    return len(synced)
+
+
+class _NoRetriever:
+    """Stands in for the Retriever while syncing: commands are declared, never invoked."""
+
+    def sources(self) -> list:
+        return []

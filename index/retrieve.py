@@ -1,0 +1,344 @@
+"""Question -> `Answer`: hybrid retrieval (dense + sentence + BM25), calibrated confidence, hygiene, focus."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from . import ranking
+from .config import IndexSettings
+from .embedding import Embedder, get_embedder
+from .errors import EmptyIndexError, QuestionError, UnknownSourceError
+from .lexical import LexicalIndex, fold, tokenize
+from .models import Answer, Hit, IndexReport, Passage, SourceInfo
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+MAX_QUESTION_CHARS = 500
+CANDIDATES = 50  # candidates taken from each ranker before fusion
+MAX_PER_DOCUMENT = 2
+NEAR_DUPLICATE = 0.8  # Jaccard similarity of token sets above which two passages count as the same text
+FOCUS_EXTEND = 0.04  # a neighbouring sentence within this similarity of the best joins the focus
+# Confidence rules of the single-evidence modes (the hybrid rule lives in ranking.py).
+DENSE_THRESHOLD = 0.5
+BM25_THRESHOLD = 0.75
+
+
+def validate_question(question: str) -> str:
+    """The question, stripped; QuestionError with a clear message when it is unusable."""
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("Please type a question: it was empty.")
+    q = " ".join(question.split())
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"That question is {len(q)} characters long; please keep it under {MAX_QUESTION_CHARS}."
+        )
+    return q
+
+
+@dataclass
+class _State:
+    generation: str
+    passages: list[Passage]
+    vectors: np.ndarray  # passage embeddings, row-aligned with ``passages``
+    sent_vectors: np.ndarray
+    sent_rows: list[np.ndarray]  # per passage row: indices into sent_vectors, in sentence order
+    sent_owner: np.ndarray  # per sentence vector: its passage row
+    lexical: LexicalIndex
+    sources: list[SourceInfo]
+    row_of: dict[str, int] = field(default_factory=dict)
+    by_doc: dict[str, list[int]] = field(default_factory=dict)
+    token_sets: list[frozenset[str]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, store: Store) -> _State:
+        generation = store.generation()
+        markers = store.markers()
+        live = [p for p in store.all_passages() if (m := markers.get(p.doc_id)) and m.version == p.version]
+        live.sort(key=lambda p: (p.source, p.ordinal))
+        row_of = {p.passage_id: i for i, p in enumerate(live)}
+        sv = store.sentence_vectors()
+        keep = [j for j, pid in enumerate(sv.passage_ids) if pid in row_of]
+        order = sorted(keep, key=lambda j: (row_of[sv.passage_ids[j]], sv.index[j]))
+        sent_vectors = sv.vectors[order] if order else np.zeros((0, store.dim), dtype=np.float32)
+        owner = np.asarray([row_of[sv.passage_ids[j]] for j in order], dtype=np.int64)
+        sent_rows: list[list[int]] = [[] for _ in live]
+        for k, row in enumerate(owner.tolist()):
+            sent_rows[row].append(k)
+        by_doc: dict[str, list[int]] = {}
+        for i, p in enumerate(live):
+            by_doc.setdefault(p.doc_id, []).append(i)
+        counts = {d: len(rows) for d, rows in by_doc.items()}
+        sources = sorted(
+            (SourceInfo(m.doc_id, m.source, m.title, counts.get(m.doc_id, 0)) for m in markers.values()),
+            key=lambda s: (s.title.casefold(), s.source),
+        )
+        return cls(
+            generation=generation,
+            passages=live,
+            vectors=store.passage_vectors([p.passage_id for p in live]),
+            sent_vectors=sent_vectors,
+            sent_rows=[np.asarray(r, dtype=np.int64) for r in sent_rows],
+            sent_owner=owner,
+            lexical=LexicalIndex([p.text for p in live]),
+            sources=sources,
+            row_of=row_of,
+            by_doc=by_doc,
+            token_sets=[frozenset(tokenize(p.text)) for p in live],
+        )
+
+
+@dataclass(frozen=True)
+class _Scored:
+    row: int
+    score: float
+    sentence_sims: np.ndarray
+
+
+class Retriever:
+    """Answers questions from a quotebot store. Thread-safe; every method blocks (run it off the event loop)."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: IndexSettings | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings or IndexSettings()
+        self._lock = threading.Lock()
+        self._state = _State.load(store)
+        self._checked = time.monotonic()
+
+    @classmethod
+    def open(cls, settings: IndexSettings, embedder: Embedder | None = None, *, write: bool = False) -> Retriever:
+        embedder = embedder or get_embedder()
+        store = Store.open(settings, model=embedder.name, dim=embedder.dim, write=write)
+        return cls(store, embedder, settings)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- freshness -----------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the in-memory tables (BM25, vectors, sources) from the store."""
+        with self._lock:
+            self._state = _State.load(self.store)
+            self._checked = time.monotonic()
+
+    def _current(self) -> _State:
+        interval = self.settings.refresh_seconds
+        if time.monotonic() - self._checked >= interval:
+            generation = self.store.generation()
+            self._checked = time.monotonic()
+            if generation != self._state.generation:
+                log.info("the store changed; reloading the retrieval tables")
+                self.refresh()
+        return self._state
+
+    def reindex(self, *, rebuild: bool = False) -> IndexReport:
+        """Index the corpus incrementally with this retriever's model, then refresh."""
+        from .ingest import index_corpus
+
+        report = index_corpus(self.settings, rebuild=rebuild, embedder=self.embedder)
+        self.refresh()
+        return report
+
+    # -- lookups ---------------------------------------------------------------------------------------------
+    def sources(self) -> list[SourceInfo]:
+        return list(self._current().sources)
+
+    def resolve_source(self, value: str) -> SourceInfo:
+        key = " ".join((value or "").split()).casefold()
+        sources = self._current().sources
+        for s in sources:
+            if key in (s.source.casefold(), s.title.casefold(), s.doc_id):
+                return s
+        raise UnknownSourceError(f"No indexed document is called “{value.strip()[:100]}”. Try /sources.")
+
+    def passage_count(self) -> int:
+        return len(self._current().passages)
+
+    def context(self, passage_id: str) -> tuple[Passage | None, Passage | None, Passage | None]:
+        """The passages before and after ``passage_id`` in its document (no model call).
+
+        An id from an older version of the document resolves to the passage now at the same ordinal."""
+        state = self._current()
+        row = state.row_of.get(passage_id)
+        if row is None:
+            doc_id, _, rest = passage_id.partition("-")
+            ordinal = rest.rpartition("-")[2]
+            rows = state.by_doc.get(doc_id, [])
+            match = [r for r in rows if ordinal.isdigit() and state.passages[r].ordinal == int(ordinal)]
+            if not match:
+                return None, None, None
+            row = match[0]
+        this = state.passages[row]
+        rows = state.by_doc[this.doc_id]
+        pos = rows.index(row)
+        before = state.passages[rows[pos - 1]] if pos > 0 else None
+        after = state.passages[rows[pos + 1]] if pos + 1 < len(rows) else None
+        return before, this, after
+
+    # -- search ----------------------------------------------------------------------------------------------
+    def search(
+        self,
+        question: str,
+        k: int = 3,
+        *,
+        offset: int = 0,
+        source: str | None = None,
+        mode: str = "hybrid",
+    ) -> Answer:
+        """The best ``k`` quotes for ``question`` (after skipping ``offset``), best first."""
+        q = validate_question(question)
+        if mode not in MODES:
+            raise QuestionError(f"Unknown retriever “{mode}”: choose one of {', '.join(MODES)}.")
+        state = self._current()
+        if not state.passages:
+            raise EmptyIndexError("Nothing is indexed yet: run `quotebot index` (or /reindex) first.")
+        doc_id = self.resolve_source(source).doc_id if source else None
+        ranked = self._rank(state, q, mode, doc_id)
+        threshold = self.threshold(mode)
+        ranked = self._hygiene(state, q, ranked, named=doc_id is not None)
+        answered = bool(ranked) and ranked[0].score >= threshold
+        page = ranked[max(0, offset) : max(0, offset) + max(1, k)]
+        return Answer(question=q, answered=answered, hits=tuple(self._hit(state, s) for s in page))
+
+    def threshold(self, mode: str = "hybrid") -> float:
+        if mode == "dense":
+            return DENSE_THRESHOLD
+        if mode == "bm25":
+            return BM25_THRESHOLD
+        if self.settings.min_score is not None:
+            return self.settings.min_score
+        return ranking.CONFIDENCE_THRESHOLD
+
+    def _rank(self, state: _State, q: str, mode: str, doc_id: str | None) -> list[_Scored]:
+        allowed = set(state.by_doc.get(doc_id, [])) if doc_id else None
+        qv = self.embedder.embed_query(q) if mode != "bm25" else None
+        q_tokens = tokenize(q)
+        candidates: dict[int, None] = {}
+        dense_rank: dict[int, int] = {}
+        if qv is not None:
+            for pid, _sim in self.store.query_passages(qv, CANDIDATES + 10, doc_id=doc_id):
+                row = state.row_of.get(pid)
+                if row is not None:
+                    dense_rank.setdefault(row, len(dense_rank))
+                    candidates[row] = None
+        bm = state.lexical.scores(q_tokens) if mode != "dense" else np.zeros(len(state.passages))
+        if allowed is not None:
+            mask = np.zeros(len(bm), dtype=bool)
+            mask[list(allowed)] = True
+            bm = np.where(mask, bm, 0.0)
+        bm_max = float(bm.max()) if len(bm) else 0.0
+        if mode != "dense" and bm_max > 0:
+            top = np.argsort(-bm)[:CANDIDATES]
+            for row in top.tolist():
+                if bm[row] > 0:
+                    candidates[row] = None
+        sent_all = None
+        if mode == "hybrid" and len(state.sent_vectors):
+            sent_all = state.sent_vectors @ qv
+            best_rows = state.sent_owner[np.argsort(-sent_all)[: CANDIDATES * 2]]
+            for row in best_rows.tolist():
+                if allowed is None or row in allowed:
+                    candidates[row] = None
+        scored: list[_Scored] = []
+        for row in candidates:
+            s_idx = state.sent_rows[row]
+            if sent_all is not None:
+                sims = sent_all[s_idx]
+            elif qv is not None and len(s_idx):
+                sims = state.sent_vectors[s_idx] @ qv
+            else:
+                sims = np.zeros(len(s_idx), dtype=np.float32)
+            dense = float(state.vectors[row] @ qv) if qv is not None else 0.0
+            coverage = state.lexical.coverage(q_tokens, row)
+            if mode == "dense":
+                score = max(0.0, min(1.0, dense))
+            elif mode == "bm25":
+                score = coverage * (float(bm[row]) / bm_max if bm_max > 0 else 0.0)
+            else:
+                ev = ranking.Evidence(
+                    dense=dense,
+                    sentence=float(sims.max()) if len(sims) else dense,
+                    lexical=float(bm[row]) / bm_max if bm_max > 0 else 0.0,
+                    coverage=coverage,
+                )
+                score = ranking.blend(ev)
+            scored.append(_Scored(row, score, sims))
+        if mode == "bm25":
+            scored.sort(key=lambda s: (-float(bm[s.row]), s.row))
+            # keep a [0, 1] score that is monotonic with the BM25 order
+            best = scored[0].score if scored else 0.0
+            scored = [_Scored(s.row, min(s.score, best), s.sentence_sims) for s in scored]
+        else:
+            scored.sort(key=lambda s: (-s.score, s.row))
+        return scored
+
+    def _hygiene(self, state: _State, q: str, ranked: list[_Scored], named: bool) -> list[_Scored]:
+        """Drop near-duplicate texts and keep at most MAX_PER_DOCUMENT hits per document unless it is named."""
+        q_fold = fold(q)
+        q_tokens = set(tokenize(q))
+        kept: list[_Scored] = []
+        per_doc: dict[str, int] = {}
+        for s in ranked:
+            p = state.passages[s.row]
+            toks = state.token_sets[s.row]
+            if any(_jaccard(toks, state.token_sets[o.row]) >= NEAR_DUPLICATE for o in kept):
+                continue
+            limit = None if named or _names_document(p, q_fold, q_tokens) else MAX_PER_DOCUMENT
+            if limit is not None and per_doc.get(p.doc_id, 0) >= limit:
+                continue
+            per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
+            kept.append(s)
+        return kept
+
+    def _hit(self, state: _State, s: _Scored) -> Hit:
+        p = state.passages[s.row]
+        return Hit(
+            passage_id=p.passage_id,
+            doc_id=p.doc_id,
+            quote=p.text,
+            title=p.title,
+            source=p.source,
+            location=p.location,
+            ordinal=p.ordinal,
+            score=round(float(s.score), 4),
+            focus=_focus(p, s.sentence_sims),
+        )
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 1.0 if a == b else 0.0
+    return len(a & b) / len(a | b)
+
+
+def _names_document(p: Passage, q_fold: str, q_tokens: set[str]) -> bool:
+    stem = p.source.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold()
+    if len(stem) >= 4 and stem in q_fold:
+        return True
+    title = set(tokenize(p.title))
+    return len(title) >= 2 and len(title & q_tokens) / len(title) >= 0.6
+
+
+def _focus(p: Passage, sims: np.ndarray) -> tuple[int, int] | None:
+    """Offsets into the passage text of the sentence (or two adjacent ones) that best answer the question."""
+    if not p.sentences:
+        return None
+    if len(sims) != len(p.sentences) or not len(sims):
+        a, b = p.sentences[0]
+        return (a, b)
+    best = int(np.argmax(sims))
+    lo = hi = best
+    for nb in (best - 1, best + 1):
+        if 0 <= nb < len(sims) and sims[nb] >= sims[best] - FOCUS_EXTEND:
+            lo, hi = min(lo, nb), max(hi, nb)
+            break
+    return (p.sentences[lo][0], p.sentences[hi][1])
