@@ -137,7 +137,9 @@ def ask(
     question: Annotated[
         str, typer.Argument(help="The question, or - to read one question per line from stdin.")
     ],
-    k: Annotated[int, typer.Option("-k", min=1, max=10, help="How many quotes.")] = 3,
+    k: Annotated[
+        int | None, typer.Option("-k", min=1, max=10, help="How many quotes (QUOTEBOT_TOP_K).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per question.")] = False,
     retriever_mode: RetrieverOpt = "hybrid",
     corpus: CorpusOpt = None,
@@ -155,7 +157,7 @@ def ask(
         if question == "-" and not q.strip():
             continue
         try:
-            answer = retriever.search(q, k, mode=retriever_mode)
+            answer = retriever.search(q, k or settings.top_k, mode=retriever_mode)
         except QuotebotError as error:
             failed = True
             if as_json:

@@ -10,7 +10,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class IndexSettings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="QUOTEBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="QUOTEBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
     corpus_dir: Path = Field(Path("seeds"), description="Folder of .txt/.md documents to index.")

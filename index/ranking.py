@@ -39,13 +39,7 @@ class Evidence:
 
 def blend(e: Evidence) -> float:
     """The calibrated score in [0, 1]."""
-    z = (
-        W_DENSE * e.dense
-        + W_SENTENCE * e.sentence
-        + W_LEXICAL * e.lexical
-        + W_COVERAGE * e.coverage
-        + BIAS
-    )
+    z = W_DENSE * e.dense + W_SENTENCE * e.sentence + W_LEXICAL * e.lexical + W_COVERAGE * e.coverage + BIAS
     return 1.0 / (1.0 + math.exp(-z))
 
 

@@ -115,7 +115,9 @@ class Retriever:
         self._checked = time.monotonic()
 
     @classmethod
-    def open(cls, settings: IndexSettings, embedder: Embedder | None = None, *, write: bool = False) -> Retriever:
+    def open(
+        cls, settings: IndexSettings, embedder: Embedder | None = None, *, write: bool = False
+    ) -> Retriever:
         embedder = embedder or get_embedder()
         store = Store.open(settings, model=embedder.name, dim=embedder.dim, write=write)
         return cls(store, embedder, settings)

@@ -25,11 +25,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from index.config import IndexSettings  # noqa: E402
-
-try:  # the bot's fixtures, when the bot layer is present
-    from tests.conftest_bot import *  # noqa: E402,F401,F403
-except ImportError:  # pragma: no cover
-    pass
+from tests.conftest_bot import *  # noqa: E402,F401,F403  (the bot's fixtures)
 from tests.fakediscord.fixtures import fake_discord_fixture  # noqa: E402,F401
 
 

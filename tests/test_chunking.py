@@ -85,7 +85,9 @@ def test_ids_are_deterministic_and_versioned():
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.integers(1, 70), min_size=1, max_size=6), min_size=1, max_size=10))
 def test_chunking_covers_every_sentence_exactly_once(shape):
-    paragraphs = [" ".join(sentence(n, 100 * k + i) for i, n in enumerate(para)) for k, para in enumerate(shape)]
+    paragraphs = [
+        " ".join(sentence(n, 100 * k + i) for i, n in enumerate(para)) for k, para in enumerate(shape)
+    ]
     d = doc("\n\n".join(paragraphs))
     passages = chunk_document(d)
     covered = [p.text[a:b] for p in passages for a, b in p.sentences]

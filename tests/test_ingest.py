@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from index import ingest
 from index.errors import StoreLockedError, StoreMismatchError
 from index.ingest import index_corpus
 from index.loaders import load_corpus
@@ -61,7 +60,9 @@ def test_incremental_add_change_remove_unchanged(workspace, embedder):
     corpus = Path(workspace.corpus_dir)
     (corpus / "new.txt").write_text(ARTICLE, encoding="utf-8")
     changed = sorted(corpus.glob("004_*.txt"))[0]
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nA late paragraph was added to the story today.\n")
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\n\nA late paragraph was added to the story today.\n"
+    )
     (sorted(corpus.glob("003_*.txt"))[0]).unlink()
     emb.count = 0
     report = index_corpus(workspace, embedder=emb)
@@ -69,8 +70,11 @@ def test_incremental_add_change_remove_unchanged(workspace, embedder):
     docs, _ = load_corpus(corpus)
     from index.chunking import chunk_document
 
-    expected = sum(len(chunk_document(d)) + sum(len(p.sentences) for p in chunk_document(d)) for d in docs
-                   if d.source in ("new.txt", changed.name))
+    expected = sum(
+        len(chunk_document(d)) + sum(len(p.sentences) for p in chunk_document(d))
+        for d in docs
+        if d.source in ("new.txt", changed.name)
+    )
     assert emb.count == expected  # only the new and the changed document were embedded
 
     r = Retriever.open(workspace, embedder)
@@ -79,7 +83,9 @@ def test_incremental_add_change_remove_unchanged(workspace, embedder):
         assert "new.txt" in sources and not any(s.startswith("003_") for s in sources)
         answer = r.search("When did the harbour bridge reopen?")
         assert answer.answered and answer.hits[0].source == "new.txt"
-        assert all(not h.source.startswith("003_") for h in r.search("G7 foreign ministers evacuate Kabul", 5).hits)
+        assert all(
+            not h.source.startswith("003_") for h in r.search("G7 foreign ministers evacuate Kabul", 5).hits
+        )
         store = r.store
         markers = store.markers()
         assert {(d, m.version) for d, m in markers.items()} >= store.versions_present()
@@ -173,5 +179,3 @@ def test_second_writer_on_embedded_store_gets_a_clear_error(workspace, embedder)
     finally:
         holder.close()
     assert index_corpus(workspace, embedder=embedder).added == 5
-
-

@@ -57,7 +57,10 @@ def test_skips_binary_empty_and_chrome_only_files_with_a_warning(tmp_path, caplo
 
 
 def test_cp1252_file_is_read(tmp_path):
-    write(tmp_path / "w.txt", "Budget passes\n\nThe mayor said it was \x93a fair deal\x94 for everyone.".encode("latin-1"))
+    write(
+        tmp_path / "w.txt",
+        "Budget passes\n\nThe mayor said it was \x93a fair deal\x94 for everyone.".encode("latin-1"),
+    )
     (doc,), _ = load_corpus(tmp_path)
     assert "“a fair deal”" in doc.text
 

@@ -1,0 +1,144 @@
+"""The `quotebot` CLI, in process (the model is loaded once) and once as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import ROOT, SEEDS
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def cli_dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEEDS, root / "corpus")
+    return ["--corpus", str(root / "corpus"), "--store", str(root / "store")]
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def test_ask_on_an_empty_store_indexes_first_then_answers_json(cli_dirs, embedder):
+    result = run("ask", "Who hosted the talks in Moscow?", "--json", *cli_dirs)
+    assert result.exit_code == 0, result.output
+    obj = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(obj) == {"question", "answered", "hits"}
+    assert obj["answered"] is True
+    hit = obj["hits"][0]
+    assert set(hit) >= {"quote", "title", "source", "location", "score", "focus"}
+    assert "hosted by Russia" in hit["quote"] and hit["source"].startswith("004_")
+    a, b = hit["focus"]
+    assert "hosted by Russia" in hit["quote"][a:b]
+    scores = [h["score"] for h in obj["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_index_twice_reports_unchanged(cli_dirs):
+    run("index", *cli_dirs)
+    result = run("index", *cli_dirs)
+    assert result.exit_code == 0
+    assert "0 added, 0 changed, 0 removed, 5 unchanged" in result.stdout
+
+
+def test_ask_stdin_prints_one_object_per_question(cli_dirs):
+    result = run(
+        "ask",
+        "-",
+        "--json",
+        *cli_dirs,
+        input="How many troops are American?\n\nWhat is the capital of Peru?\n",
+    )
+    lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
+    assert [x["question"] for x in lines] == ["How many troops are American?", "What is the capital of Peru?"]
+    assert lines[0]["answered"] and not lines[1]["answered"]
+
+
+def test_ask_readable_output_and_bad_question(cli_dirs):
+    result = run("ask", "How many troops are American?", *cli_dirs)
+    assert result.exit_code == 0
+    assert "2,500 of whom" in result.stdout and "paragraph" in result.stdout
+    bad = run("ask", "   ", *cli_dirs)
+    assert bad.exit_code == 1 and "empty" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_sources_json(cli_dirs):
+    result = run("sources", "--json", *cli_dirs)
+    rows = json.loads(result.stdout)
+    assert len(rows) == 5 and all(r["passages"] > 0 and r["title"] for r in rows)
+
+
+def test_eval_prints_metrics_for_each_retriever(cli_dirs, tmp_path):
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "question": "Who hosted the talks in Moscow?",
+                "kind": "fact",
+                "gold": [{"doc": "004_0843e32199b2883a.txt", "text": "hosted by Russia"}],
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "b", "question": "How do I bake bread?", "kind": "ood", "gold": []})
+        + "\n",
+        encoding="utf-8",
+    )
+    result = run("eval", str(qfile), "--retriever", "all", "--json", *cli_dirs)
+    rows = [json.loads(x) for x in result.stdout.strip().splitlines()]
+    assert [r["retriever"] for r in rows] == ["hybrid", "dense", "bm25"]
+    hybrid = rows[0]
+    flat = json.dumps(hybrid)
+    assert "hit@1" in flat and "abstain" in flat
+
+
+def test_run_without_token_is_one_line_and_exit_2(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "QUOTEBOT_"))}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "quotebot"), "run", "--store", str(tmp_path / "s")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "DISCORD_TOKEN" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_readme_documents_every_setting():
+    from bot.config import BotSettings
+    from index.config import IndexSettings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name in (
+        "QUOTEBOT_CORPUS_DIR",
+        "QUOTEBOT_STORE_DIR",
+        "CHROMA_URL",
+        "CHROMA_HOST",
+        "CHROMA_PORT",
+        "QUOTEBOT_COLLECTION",
+        "QUOTEBOT_TOP_K",
+        "QUOTEBOT_MIN_SCORE",
+        "QUOTEBOT_REFRESH_SECONDS",
+        "DISCORD_TOKEN",
+        "DISCORD_GUILD_ID",
+        "QUOTEBOT_COOLDOWN",
+    ):
+        assert name in readme, name
+        assert name in example, name
+    assert len(IndexSettings.model_fields) == 10
+    assert {"discord_token", "discord_guild_id", "cooldown"} <= set(BotSettings.model_fields)
