@@ -110,7 +110,10 @@ def print_answer(answer: Answer, threshold: float) -> None:
         quote.append(h.quote[b:])
         weak = " (weak match)" if h.score < threshold else ""
         out.print(Text(f"{rank}. {h.title}", style="bold"))
-        out.print(Text("   " + "\n   ".join(str(quote).split("\n"))) if not out.is_terminal else quote)
+        if out.is_terminal:
+            out.print(quote)
+        else:  # piped: one line per paragraph, no hard wrapping
+            out.print(Text("   " + "\n   ".join(str(quote).split("\n"))), soft_wrap=True)
         out.print(Text(f"   — {h.source}, {h.location} · score {h.score:.0%}{weak}", style="dim"))
         out.print()
 

@@ -57,6 +57,7 @@ class _State:
     row_of: dict[str, int] = field(default_factory=dict)
     by_doc: dict[str, list[int]] = field(default_factory=dict)
     token_sets: list[frozenset[str]] = field(default_factory=list)
+    title_marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store) -> _State:
@@ -93,6 +94,7 @@ class _State:
             row_of=row_of,
             by_doc=by_doc,
             token_sets=[frozenset(tokenize(p.text)) for p in live],
+            title_marks=_title_marks(sources),
         )
 
 
@@ -284,22 +286,27 @@ class Retriever:
         return scored
 
     def _hygiene(self, state: _State, q: str, ranked: list[_Scored], named: bool) -> list[_Scored]:
-        """Drop near-duplicate texts and keep at most MAX_PER_DOCUMENT hits per document unless it is named."""
+        """Drop near-duplicate texts; a document gives at most MAX_PER_DOCUMENT of the leading hits unless the
+        question names it (its further passages move behind the other documents' hits, never out)."""
         q_fold = fold(q)
         q_tokens = set(tokenize(q))
         kept: list[_Scored] = []
+        deferred: list[_Scored] = []
         per_doc: dict[str, int] = {}
         for s in ranked:
             p = state.passages[s.row]
             toks = state.token_sets[s.row]
-            if any(_jaccard(toks, state.token_sets[o.row]) >= NEAR_DUPLICATE for o in kept):
+            if any(_jaccard(toks, state.token_sets[o.row]) >= NEAR_DUPLICATE for o in kept + deferred):
                 continue
-            limit = None if named or _names_document(p, q_fold, q_tokens) else MAX_PER_DOCUMENT
-            if limit is not None and per_doc.get(p.doc_id, 0) >= limit:
+            capped = not named and not _names_document(
+                p, q_fold, q_tokens, state.title_marks.get(p.doc_id, ())
+            )
+            if capped and per_doc.get(p.doc_id, 0) >= MAX_PER_DOCUMENT:
+                deferred.append(s)
                 continue
             per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
             kept.append(s)
-        return kept
+        return kept + deferred
 
     def _hit(self, state: _State, s: _Scored) -> Hit:
         p = state.passages[s.row]
@@ -322,12 +329,29 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _names_document(p: Passage, q_fold: str, q_tokens: set[str]) -> bool:
+def _names_document(p: Passage, q_fold: str, q_tokens: set[str], marks: tuple[str, ...]) -> bool:
+    """Whether the question names ``p``'s document: its file name, most of its title's words, or a proper
+    noun that appears in this document's title and no other title."""
     stem = p.source.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold()
     if len(stem) >= 4 and stem in q_fold:
         return True
+    if any(m in q_tokens for m in marks):
+        return True
     title = set(tokenize(p.title))
     return len(title) >= 2 and len(title & q_tokens) / len(title) >= 0.6
+
+
+def _title_marks(sources: list[SourceInfo]) -> dict[str, tuple[str, ...]]:
+    """Per document: tokens of capitalised title words found in no other document's title."""
+    words: dict[str, set[str]] = {}
+    for s in sources:
+        caps = [w for w in s.title.split() if w[:1].isupper()]
+        words[s.doc_id] = {t for w in caps for t in tokenize(w)}
+    seen: dict[str, int] = {}
+    for toks in words.values():
+        for t in toks:
+            seen[t] = seen.get(t, 0) + 1
+    return {d: tuple(sorted(t for t in toks if seen[t] == 1)) for d, toks in words.items()}
 
 
 def _focus(p: Passage, sims: np.ndarray) -> tuple[int, int] | None:
