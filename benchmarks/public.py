@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import platform
 import sys
@@ -242,6 +243,8 @@ def run_corpus(
     from index.ingest import index_corpus
     from index.retrieve import Retriever
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on its logger when imported
+
     corpus_dir = eval_dir / corpus.folder / "corpus"
     splits = [(name, load_questions(eval_dir / corpus.folder / file)[:limit]) for name, file in corpus.splits]
     with tempfile.TemporaryDirectory(prefix=f"quotebot-bench-{corpus.name}-") as tmp:
@@ -308,12 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     partial = bool(args.only or args.limit)
     out = args.out or (None if partial else ROOT / "benchmarks" / "RESULTS.md")
 
-    import logging
-
     from index.embedding import get_embedder
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     run = Run(facts=machine_facts())
     t0 = time.perf_counter()
     embedder = get_embedder()

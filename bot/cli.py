@@ -220,6 +220,8 @@ def eval_cmd(
     except (QuotebotError, FileNotFoundError) as error:
         raise _fail(str(error)) from None
     modes = ("hybrid", "dense", "bm25") if retriever_mode == "all" else (retriever_mode,)
+    if any(m not in ("hybrid", "dense", "bm25") for m in modes):
+        raise _fail(f"unknown retriever {retriever_mode!r}: choose hybrid, dense, bm25 or all", 2)
     for mode in modes:
         report = evaluate(questions, lambda q, n, m=mode: retriever.search(q, n, mode=m), k=k)
         if as_json:

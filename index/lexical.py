@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import unicodedata
@@ -12,6 +13,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 _STEMMER = Stemmer.Stemmer("english")
 # Numbers keep their grouping and separators as one token ("2,500" -> "2500", "9/11" stays "9/11").
 _TOKEN = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)*")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -208,9 +209,10 @@ class Retriever:
         doc_id = self.resolve_source(source).doc_id if source else None
         ranked = self._rank(state, q, mode, doc_id)
         threshold = self.threshold(mode)
-        ranked = self._hygiene(state, q, ranked, named=doc_id is not None)
+        start, stop = max(0, offset), max(0, offset) + max(1, k)
+        ranked = self._hygiene(state, q, ranked, named=doc_id is not None, need=stop)
         answered = bool(ranked) and ranked[0].score >= threshold
-        page = ranked[max(0, offset) : max(0, offset) + max(1, k)]
+        page = ranked[start:stop]
         return Answer(question=q, answered=answered, hits=tuple(self._hit(state, s) for s in page))
 
     def threshold(self, mode: str = "hybrid") -> float:
@@ -241,14 +243,16 @@ class Retriever:
             bm = np.where(mask, bm, 0.0)
         bm_max = float(bm.max()) if len(bm) else 0.0
         if mode != "dense" and bm_max > 0:
-            top = np.argsort(-bm)[:CANDIDATES]
+            n_top = min(CANDIDATES, len(bm))
+            top = np.argpartition(-bm, n_top - 1)[:n_top]
             for row in top.tolist():
                 if bm[row] > 0:
                     candidates[row] = None
         sent_all = None
         if mode == "hybrid" and len(state.sent_vectors):
             sent_all = state.sent_vectors @ qv
-            best_rows = state.sent_owner[np.argsort(-sent_all)[: CANDIDATES * 2]]
+            n_best = min(CANDIDATES * 2, len(sent_all))
+            best_rows = state.sent_owner[np.argpartition(-sent_all, n_best - 1)[:n_best]]
             for row in best_rows.tolist():
                 if allowed is None or row in allowed:
                     candidates[row] = None
@@ -285,9 +289,10 @@ class Retriever:
             scored.sort(key=lambda s: (-s.score, s.row))
         return scored
 
-    def _hygiene(self, state: _State, q: str, ranked: list[_Scored], named: bool) -> list[_Scored]:
+    def _hygiene(self, state: _State, q: str, ranked: list[_Scored], named: bool, need: int) -> list[_Scored]:
         """Drop near-duplicate texts; a document gives at most MAX_PER_DOCUMENT of the leading hits unless the
-        question names it (its further passages move behind the other documents' hits, never out)."""
+        question names it (its further passages move behind the other documents' hits, never out).
+        Stops once ``need`` hits are certain."""
         q_fold = fold(q)
         q_tokens = set(tokenize(q))
         kept: list[_Scored] = []
@@ -306,6 +311,8 @@ class Retriever:
                 continue
             per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
             kept.append(s)
+            if len(kept) >= need:
+                break
         return kept + deferred
 
     def _hit(self, state: _State, s: _Scored) -> Hit:
@@ -337,8 +344,13 @@ def _names_document(p: Passage, q_fold: str, q_tokens: set[str], marks: tuple[st
         return True
     if any(m in q_tokens for m in marks):
         return True
-    title = set(tokenize(p.title))
+    title = _title_tokens(p.title)
     return len(title) >= 2 and len(title & q_tokens) / len(title) >= 0.6
+
+
+@functools.lru_cache(maxsize=4096)
+def _title_tokens(title: str) -> frozenset[str]:
+    return frozenset(tokenize(title))
 
 
 def _title_marks(sources: list[SourceInfo]) -> dict[str, tuple[str, ...]]:
