@@ -259,6 +259,10 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
 
+    def token_set(self, row: int) -> frozenset[str]:
+        """The distinct tokens of passage ``row``."""
+        return self._sets[row]
+
     def coverage(self, query_tokens: Sequence[str], row: int) -> float:
         """IDF-weighted share of the distinct query tokens that occur in passage ``row`` (0..1)."""
         distinct = set(query_tokens)

@@ -57,7 +57,6 @@ class _State:
     sources: list[SourceInfo]
     row_of: dict[str, int] = field(default_factory=dict)
     by_doc: dict[str, list[int]] = field(default_factory=dict)
-    token_sets: list[frozenset[str]] = field(default_factory=list)
     title_marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
@@ -94,7 +93,6 @@ class _State:
             sources=sources,
             row_of=row_of,
             by_doc=by_doc,
-            token_sets=[frozenset(tokenize(p.text)) for p in live],
             title_marks=_title_marks(sources),
         )
 
@@ -300,8 +298,8 @@ class Retriever:
         per_doc: dict[str, int] = {}
         for s in ranked:
             p = state.passages[s.row]
-            toks = state.token_sets[s.row]
-            if any(_jaccard(toks, state.token_sets[o.row]) >= NEAR_DUPLICATE for o in kept + deferred):
+            toks = state.lexical.token_set(s.row)
+            if any(_jaccard(toks, state.lexical.token_set(o.row)) >= NEAR_DUPLICATE for o in kept + deferred):
                 continue
             capped = not named and not _names_document(
                 p, q_fold, q_tokens, state.title_marks.get(p.doc_id, ())
