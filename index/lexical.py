@@ -13,6 +13,8 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from .spelling import Vocabulary
+
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 _STEMMER = Stemmer.Stemmer("english")
 # Numbers keep their grouping and separators as one token ("2,500" -> "2500", "9/11" stays "9/11").
@@ -217,27 +219,43 @@ def fold(text: str) -> str:
 _DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}")
 
 
-def tokenize(text: str) -> list[str]:
-    """Stemmed content tokens: folded, stopwords dropped, numbers and dotted abbreviations normalised."""
-    out: list[str] = []
+def words(text: str) -> list[tuple[str, str]]:
+    """(surface, token) pairs of the content words: the folded word and its stem; numbers are their own
+    surface and token ("2,500" -> "2500")."""
+    out: list[tuple[str, str]] = []
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", fold(text))
     for tok in _TOKEN.findall(text):
         if tok[0].isdigit():
-            out.append(re.sub(r"(?<=\d),(?=\d{3})", "", tok))
+            num = re.sub(r"(?<=\d),(?=\d{3})", "", tok)
+            out.append((num, num))
             continue
         if tok.endswith("'s"):
             tok = tok[:-2]
         if tok in STOPWORDS or not tok:
             continue
-        out.append(_STEMMER.stemWord(tok.replace("'", "")))
+        surface = tok.replace("'", "")
+        out.append((surface, _STEMMER.stemWord(surface)))
     return out
 
 
-class LexicalIndex:
-    """BM25 scores over a fixed list of passages (row i = passage i)."""
+def tokenize(text: str) -> list[str]:
+    """Stemmed content tokens: folded, stopwords dropped, numbers and dotted abbreviations normalised."""
+    return [token for _, token in words(text)]
 
-    def __init__(self, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
-        corpus = [tokenize(t) for t in texts]
+
+class LexicalIndex:
+    """BM25 scores over a fixed list of passages (row i = passage i), with passage- and sentence-level
+    coverage of the question's words and typo-tolerant query tokens."""
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> None:
+        pairs = [words(t) for t in texts]
+        corpus = [[token for _, token in ws] for ws in pairs]
         self.size = len(corpus)
         self._df: Counter[str] = Counter()
         for toks in corpus:
@@ -246,10 +264,28 @@ class LexicalIndex:
         if self.size:
             self._bm25.index([t or [""] for t in corpus], show_progress=False)
         self._sets = [frozenset(t) for t in corpus]
+        self._vocabulary = Vocabulary(
+            (surface, token) for ws in pairs for surface, token in ws if not surface[0].isdigit()
+        )
+        spans = sentences if sentences is not None else [[(0, len(t))] for t in texts]
+        self._sentence_sets = [
+            [frozenset(tokenize(text[a:b])) for a, b in row_spans] or [self._sets[i]]
+            for i, (text, row_spans) in enumerate(zip(texts, spans, strict=True))
+        ]
 
     def idf(self, token: str) -> float:
         df = self._df.get(token, 0)
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
+
+    def query_tokens(self, question: str) -> list[str]:
+        """The question's tokens, a word the corpus never uses replaced by its closest corpus word (see
+        ``spelling``); unknown words with no close match are kept as they are."""
+        out: list[str] = []
+        for surface, token in words(question):
+            if token not in self._df and not surface[0].isdigit():
+                token = self._vocabulary.correct(surface, self._df.__getitem__) or token
+            out.append(token)
+        return out
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every passage for the query (zeros when no query token is known)."""
@@ -263,11 +299,21 @@ class LexicalIndex:
         """The distinct tokens of passage ``row``."""
         return self._sets[row]
 
-    def coverage(self, query_tokens: Sequence[str], row: int) -> float:
+    def weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
+        """IDF weight of each distinct query token, for ``coverage`` and ``sentence_coverage``."""
+        return {t: self.idf(t) for t in set(query_tokens)}
+
+    def coverage(self, weights: dict[str, float], row: int) -> float:
         """IDF-weighted share of the distinct query tokens that occur in passage ``row`` (0..1)."""
-        distinct = set(query_tokens)
-        total = sum(self.idf(t) for t in distinct)
-        if total <= 0:
-            return 0.0
-        present = self._sets[row]
-        return sum(self.idf(t) for t in distinct if t in present) / total
+        return _covered(weights, (self._sets[row],))
+
+    def sentence_coverage(self, weights: dict[str, float], row: int) -> float:
+        """The best coverage of the question's words by one sentence of passage ``row`` (0..1)."""
+        return _covered(weights, self._sentence_sets[row])
+
+
+def _covered(weights: dict[str, float], sets: Sequence[frozenset[str]]) -> float:
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return max(sum(w for t, w in weights.items() if t in present) for present in sets) / total

@@ -2,10 +2,12 @@
 
 Evidence for a candidate passage (all in [0, 1] or cosine):
 - ``dense``: cosine similarity of the question and the passage embedding (all-MiniLM-L6-v2).
-- ``sentence``: the best cosine similarity of the question and one sentence of the passage.
+- ``sentence``: the best cosine similarity of the question and one sentence of the passage, or two adjacent
+  sentences (their normalised mean vector, so no extra model call).
 - ``lexical``: the passage's BM25 score divided by the best BM25 score of this question (0 when no query word
   is in the corpus).
 - ``coverage``: IDF-weighted share of the question's content words that occur in the passage.
+- ``sentence_coverage``: the same share for the passage's best single sentence (the words occur together).
 
 ``score`` is a logistic blend of them. It ranks candidates, and the same number decides confidence: a hit is
 confident when its score >= CONFIDENCE_THRESHOLD. The weights and the threshold were fitted on measurements
@@ -17,19 +19,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# Logistic blend weights. The ratios were chosen by grid search for hit@1 + hit@3 on SQuAD dev.jsonl (202
-# answerable) and tests/data/seed_eval.jsonl (94 answerable): dense 3, sentence 2, coverage 3 ranked best
-# (SQuAD dev hit@1 0.851 / hit@3 0.931; seeds 0.947 / 0.979, before result hygiene); the BM25 score itself adds
-# nothing there once coverage is in, and is kept at a small weight (0.5, costing one SQuAD dev question) for
-# corpora of long documents where term frequency matters.
-W_DENSE = 3.0
-W_SENTENCE = 2.0
-W_LEXICAL = 0.5
-W_COVERAGE = 3.0
+# Logistic blend weights, chosen by grid search for hit@1 + hit@3 (+ MRR/2) on SQuAD dev.jsonl (202 answerable)
+# and tests/data/seed_eval.jsonl (94 answerable), with result hygiene applied, keeping only settings that also
+# reach hit@1 >= 0.9 on seed_questions_dev.jsonl: seeds hit@1 0.947 / hit@3 1.000, SQuAD dev 0.856 / 0.931.
+# The held-out SQuAD test set (0.812 / 0.927) and SciFact (nDCG@10 0.730) were only read afterwards. The
+# landscape is flat: the best 20 settings differ by at most two questions per set. The BM25 score itself adds
+# nothing once coverage is in (0.5 costs SQuAD hit@1); BM25 still chooses lexical candidates, supplies the IDF
+# of coverage, and is the whole of the "bm25" retriever.
+W_DENSE = 5.0
+W_SENTENCE = 3.0
+W_LEXICAL = 0.0
+W_COVERAGE = 2.5
+W_SENTENCE_COVERAGE = 1.0
 # The bias puts score 0.5 in the gap between the best candidate of unanswerable and answerable questions on
 # the seed set: the top weighted sum of its 21 unanswerable questions (out of corpus, chit-chat, chrome echoes)
-# never exceeds 2.33, while 97% of the answerable ones reach 2.7 or more.
-BIAS = -2.7
+# never exceeds 2.77, while 93 of its 94 answerable questions reach 4.15 or more (the terse "How long did the
+# takeover take?" scores 3.13: its passage is still shown first, as a weak match). 3.2 keeps a margin of 0.43
+# above the unanswerable ones.
+BIAS = -3.2
 CONFIDENCE_THRESHOLD = 0.5
 
 # Reciprocal-rank fusion constant, for the "rrf" comparison mode.
@@ -42,11 +49,19 @@ class Evidence:
     sentence: float
     lexical: float
     coverage: float
+    sentence_coverage: float = 0.0
 
 
 def blend(e: Evidence) -> float:
     """The calibrated score in [0, 1]."""
-    z = W_DENSE * e.dense + W_SENTENCE * e.sentence + W_LEXICAL * e.lexical + W_COVERAGE * e.coverage + BIAS
+    z = (
+        W_DENSE * e.dense
+        + W_SENTENCE * e.sentence
+        + W_LEXICAL * e.lexical
+        + W_COVERAGE * e.coverage
+        + W_SENTENCE_COVERAGE * e.sentence_coverage
+        + BIAS
+    )
     return 1.0 / (1.0 + math.exp(-z))
 
 

@@ -27,7 +27,6 @@ MAX_QUESTION_CHARS = 500
 CANDIDATES = 50  # candidates taken from each ranker before fusion
 MAX_PER_DOCUMENT = 2
 NEAR_DUPLICATE = 0.8  # Jaccard similarity of token sets above which two passages count as the same text
-FOCUS_EXTEND = 0.04  # a neighbouring sentence within this similarity of the best joins the focus
 # Confidence rules of the single-evidence modes (the hybrid rule lives in ranking.py).
 DENSE_THRESHOLD = 0.5
 BM25_THRESHOLD = 0.75
@@ -53,6 +52,8 @@ class _State:
     sent_vectors: np.ndarray
     sent_rows: list[np.ndarray]  # per passage row: indices into sent_vectors, in sentence order
     sent_owner: np.ndarray  # per sentence vector: its passage row
+    pair_vectors: np.ndarray  # normalised mean of each two adjacent sentence vectors of one passage
+    pair_rows: list[np.ndarray]  # per passage row: indices into pair_vectors, in sentence order
     lexical: LexicalIndex
     sources: list[SourceInfo]
     row_of: dict[str, int] = field(default_factory=dict)
@@ -74,6 +75,7 @@ class _State:
         sent_rows: list[list[int]] = [[] for _ in live]
         for k, row in enumerate(owner.tolist()):
             sent_rows[row].append(k)
+        pair_vectors, pair_rows = _pairs(sent_vectors, owner, len(live))
         by_doc: dict[str, list[int]] = {}
         for i, p in enumerate(live):
             by_doc.setdefault(p.doc_id, []).append(i)
@@ -89,7 +91,9 @@ class _State:
             sent_vectors=sent_vectors,
             sent_rows=[np.asarray(r, dtype=np.int64) for r in sent_rows],
             sent_owner=owner,
-            lexical=LexicalIndex([p.text for p in live]),
+            pair_vectors=pair_vectors,
+            pair_rows=pair_rows,
+            lexical=LexicalIndex([p.text for p in live], [p.sentences for p in live]),
             sources=sources,
             row_of=row_of,
             by_doc=by_doc,
@@ -102,6 +106,7 @@ class _Scored:
     row: int
     score: float
     sentence_sims: np.ndarray
+    pair_sims: np.ndarray
 
 
 class Retriever:
@@ -225,14 +230,13 @@ class Retriever:
     def _rank(self, state: _State, q: str, mode: str, doc_id: str | None) -> list[_Scored]:
         allowed = set(state.by_doc.get(doc_id, [])) if doc_id else None
         qv = self.embedder.embed_query(q) if mode != "bm25" else None
-        q_tokens = tokenize(q)
+        q_tokens = state.lexical.query_tokens(q)
+        q_weights = state.lexical.weights(q_tokens)
         candidates: dict[int, None] = {}
-        dense_rank: dict[int, int] = {}
         if qv is not None:
             for pid, _sim in self.store.query_passages(qv, CANDIDATES + 10, doc_id=doc_id):
                 row = state.row_of.get(pid)
                 if row is not None:
-                    dense_rank.setdefault(row, len(dense_rank))
                     candidates[row] = None
         bm = state.lexical.scores(q_tokens) if mode != "dense" else np.zeros(len(state.passages))
         if allowed is not None:
@@ -246,9 +250,10 @@ class Retriever:
             for row in top.tolist():
                 if bm[row] > 0:
                     candidates[row] = None
-        sent_all = None
+        sent_all = pair_all = None
         if mode == "hybrid" and len(state.sent_vectors):
             sent_all = state.sent_vectors @ qv
+            pair_all = state.pair_vectors @ qv
             n_best = min(CANDIDATES * 2, len(sent_all))
             best_rows = state.sent_owner[np.argpartition(-sent_all, n_best - 1)[:n_best]]
             for row in best_rows.tolist():
@@ -256,33 +261,35 @@ class Retriever:
                     candidates[row] = None
         scored: list[_Scored] = []
         for row in candidates:
-            s_idx = state.sent_rows[row]
+            s_idx, p_idx = state.sent_rows[row], state.pair_rows[row]
             if sent_all is not None:
-                sims = sent_all[s_idx]
+                sims, pair_sims = sent_all[s_idx], pair_all[p_idx]
             elif qv is not None and len(s_idx):
-                sims = state.sent_vectors[s_idx] @ qv
+                sims, pair_sims = state.sent_vectors[s_idx] @ qv, state.pair_vectors[p_idx] @ qv
             else:
-                sims = np.zeros(len(s_idx), dtype=np.float32)
+                sims, pair_sims = np.zeros(len(s_idx), dtype=np.float32), np.zeros(0, dtype=np.float32)
             dense = float(state.vectors[row] @ qv) if qv is not None else 0.0
-            coverage = state.lexical.coverage(q_tokens, row)
+            coverage = state.lexical.coverage(q_weights, row)
             if mode == "dense":
                 score = max(0.0, min(1.0, dense))
             elif mode == "bm25":
                 score = coverage * (float(bm[row]) / bm_max if bm_max > 0 else 0.0)
             else:
+                best_unit = max(float(sims.max()) if len(sims) else dense, float(pair_sims.max(initial=-1.0)))
                 ev = ranking.Evidence(
                     dense=dense,
-                    sentence=float(sims.max()) if len(sims) else dense,
+                    sentence=best_unit,
                     lexical=float(bm[row]) / bm_max if bm_max > 0 else 0.0,
                     coverage=coverage,
+                    sentence_coverage=state.lexical.sentence_coverage(q_weights, row),
                 )
                 score = ranking.blend(ev)
-            scored.append(_Scored(row, score, sims))
+            scored.append(_Scored(row, score, sims, pair_sims))
         if mode == "bm25":
             scored.sort(key=lambda s: (-float(bm[s.row]), s.row))
             # keep a [0, 1] score that is monotonic with the BM25 order
             best = scored[0].score if scored else 0.0
-            scored = [_Scored(s.row, min(s.score, best), s.sentence_sims) for s in scored]
+            scored = [_Scored(s.row, min(s.score, best), s.sentence_sims, s.pair_sims) for s in scored]
         else:
             scored.sort(key=lambda s: (-s.score, s.row))
         return scored
@@ -324,7 +331,7 @@ class Retriever:
             location=p.location,
             ordinal=p.ordinal,
             score=round(float(s.score), 4),
-            focus=_focus(p, s.sentence_sims),
+            focus=_focus(p, s.sentence_sims, s.pair_sims),
         )
 
 
@@ -364,17 +371,31 @@ def _title_marks(sources: list[SourceInfo]) -> dict[str, tuple[str, ...]]:
     return {d: tuple(sorted(t for t in toks if seen[t] == 1)) for d, toks in words.items()}
 
 
-def _focus(p: Passage, sims: np.ndarray) -> tuple[int, int] | None:
-    """Offsets into the passage text of the sentence (or two adjacent ones) that best answer the question."""
+def _pairs(sent_vectors: np.ndarray, owner: np.ndarray, n_rows: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Vectors for each two adjacent sentences of one passage (the normalised sum of theirs) and, per
+    passage row, the indices of its pairs in sentence order. No model call."""
+    first = np.flatnonzero(owner[:-1] == owner[1:]) if len(owner) > 1 else np.zeros(0, dtype=np.int64)
+    if not len(first):
+        return np.zeros((0, sent_vectors.shape[1]), dtype=np.float32), [np.zeros(0, dtype=np.int64)] * n_rows
+    summed = sent_vectors[first] + sent_vectors[first + 1]
+    norms = np.linalg.norm(summed, axis=1, keepdims=True)
+    vectors = (summed / np.maximum(norms, 1e-12)).astype(np.float32)
+    rows: list[list[int]] = [[] for _ in range(n_rows)]
+    for j, row in enumerate(owner[first].tolist()):
+        rows[row].append(j)
+    return vectors, [np.asarray(r, dtype=np.int64) for r in rows]
+
+
+def _focus(p: Passage, sims: np.ndarray, pair_sims: np.ndarray) -> tuple[int, int] | None:
+    """Offsets into the passage text of the sentence, or two adjacent sentences, closest to the question: the
+    unit the ranking's sentence evidence came from."""
     if not p.sentences:
         return None
     if len(sims) != len(p.sentences) or not len(sims):
         a, b = p.sentences[0]
         return (a, b)
-    best = int(np.argmax(sims))
-    lo = hi = best
-    for nb in (best - 1, best + 1):
-        if 0 <= nb < len(sims) and sims[nb] >= sims[best] - FOCUS_EXTEND:
-            lo, hi = min(lo, nb), max(hi, nb)
-            break
+    lo = hi = int(np.argmax(sims))
+    if len(pair_sims) == len(sims) - 1 and len(pair_sims) and float(pair_sims.max()) > float(sims[lo]):
+        lo = int(np.argmax(pair_sims))
+        hi = lo + 1
     return (p.sentences[lo][0], p.sentences[hi][1])

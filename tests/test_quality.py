@@ -11,9 +11,10 @@ from index.evaluate import evaluate, load_questions
 
 EVAL = Path(__file__).resolve().parent / "data" / "seed_eval.jsonl"
 
-# measured (hybrid, 2026-11-23): hit@1 0.947, hit@3 0.957, MRR 0.957, answered 0.979, abstain 1.000
-FLOORS_HYBRID = {"hit@1": 0.92, "hit@3": 0.93, "mrr": 0.92, "answered": 0.95, "abstain": 0.95}
-# measured: dense hit@1 0.68 / hit@3 0.86; bm25 0.89 / 0.96. Hybrid must beat dense alone clearly.
+# measured (hybrid, 2026-11-23): hit@1 0.947, hit@3 1.000, MRR 0.970, answered 0.989, abstain 1.000.
+# hit@3 0.98 is the target (at most one of the 94 answerable questions outside the top 3).
+FLOORS_HYBRID = {"hit@1": 0.92, "hit@3": 0.98, "mrr": 0.95, "answered": 0.96, "abstain": 0.95}
+# measured: dense hit@1 0.68 / hit@3 0.87; bm25 0.90 / 0.96. Hybrid must beat each alone.
 
 
 @pytest.fixture(scope="module")

@@ -85,6 +85,31 @@ def test_focus_marks_the_answering_sentence(seed_retriever):
 
 
 @pytest.mark.parametrize(
+    "question, expected",
+    [
+        (
+            "Did the leaders divrge on Afghanistan, acording to goverment ministers?",
+            "diverged on how to solve",
+        ),
+        ("Can the Afghan conflict be solved militarily?", "no military solution"),
+    ],
+)
+def test_typos_and_word_forms_still_find_the_passage(seed_retriever, question, expected):
+    answer = seed_retriever.search(question)
+    assert answer.answered
+    assert expected in answer.hits[0].quote
+
+
+def test_focus_can_span_two_sentences_that_answer_together(seed_retriever):
+    hits = seed_retriever.search("How did Moscow react to the killer remark?").hits
+    hit = next(h for h in hits[:3] if "Russia recalled its ambassador" in h.quote)
+    # the remark and the reaction are two sentences: together they match the question best
+    assert "Putin is a killer. Russia recalled its ambassador" in hit.focus_text
+    assert hit.focus_text.startswith("In the same interview")  # exactly those two sentences
+    assert hit.focus_text.endswith("demanded an apology from Biden.")
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "What is the capital of Peru?",

@@ -1,0 +1,114 @@
+"""The lexical side on its own: tokenizer, typo tolerance, passage and sentence coverage, adjacent-sentence pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.lexical import LexicalIndex, tokenize, words
+from index.models import Passage
+from index.retrieve import _focus, _pairs
+from index.spelling import Vocabulary, max_edits
+
+TEXTS = [
+    "Government ministers said the pair diverged on Afghanistan. The talks ended late.",
+    "There is no military solution to the conflict, the minister said.",
+    "The government of Qatar hosted the negotiations in Doha.",
+    "Bread and circuses. Nothing here is about the war.",
+]
+
+
+def test_tokenizer_handles_names_numbers_and_abbreviations():
+    assert tokenize("Khalilzad met 2,500 troops on 9/11 in the U.S.") == [
+        "khalilzad",
+        "met",
+        "2500",
+        "troop",
+        "9/11",
+        "us",
+    ]
+    assert words("Ministers' talks") == [("ministers", "minist"), ("talks", "talk")]
+
+
+@pytest.mark.parametrize(
+    "word, edits", [("war", 0), ("taks", 0), ("bread", 1), ("minster", 1), ("goverment", 2)]
+)
+def test_edit_budget_grows_with_word_length(word, edits):
+    assert max_edits(word) == edits
+
+
+def test_vocabulary_corrects_typos_and_word_forms():
+    vocab = Vocabulary(
+        [("government", "govern"), ("ministers", "minist"), ("military", "militari"), ("mister", "mister")]
+    )
+    popularity = {"govern": 3, "minist": 2, "militari": 1, "mister": 5}.__getitem__
+    assert vocab.correct("goverment", popularity) == "govern"
+    assert vocab.correct("minsters", popularity) == "minist"
+    assert vocab.correct("militarily", popularity) == "militari"
+    assert vocab.correct("novelist", popularity) is None  # nothing close
+    assert vocab.correct("bake", popularity) is None  # too short to correct
+
+
+def test_vocabulary_needs_the_same_first_letter_and_prefers_popular_words():
+    vocab = Vocabulary([("stated", "state"), ("slated", "slate"), ("crated", "crate")])
+    assert vocab.correct("xrated", {"state": 1, "slate": 1, "crate": 1}.__getitem__) is None
+    # "spated" is one edit from both "stated" and "slated": the word in more passages wins
+    assert vocab.correct("spated", {"state": 1, "slate": 4, "crate": 9}.__getitem__) == "slate"
+    assert vocab.correct("spated", {"state": 7, "slate": 4, "crate": 9}.__getitem__) == "state"
+
+
+def test_query_tokens_correct_only_words_the_corpus_never_uses():
+    lexical = LexicalIndex(TEXTS)
+    assert lexical.query_tokens("goverment minsters diverged") == ["govern", "minist", "diverg"]
+    assert lexical.query_tokens("won militarily") == ["won", "militari"]
+    # known words stay, even when a close neighbour exists; unknown words with no neighbour are kept
+    assert lexical.query_tokens("minister zeppelin") == ["minist", "zeppelin"]
+    assert lexical.scores(lexical.query_tokens("goverment minsters"))[0] > 0
+    assert lexical.scores(tokenize("goverment minsters"))[0] == 0
+
+
+def test_sentence_coverage_rewards_words_that_occur_together():
+    text = "The talks took place in Doha. Qatar hosted them."
+    spans = [[(0, 29), (30, len(text))]]
+    lexical = LexicalIndex([text], spans)
+    weights = lexical.weights(tokenize("Doha talks Qatar"))
+    assert lexical.coverage(weights, 0) == pytest.approx(1.0)
+    assert 0.5 < lexical.sentence_coverage(weights, 0) < 1.0
+    assert lexical.sentence_coverage(lexical.weights(tokenize("Doha talks")), 0) == pytest.approx(1.0)
+    assert lexical.coverage(lexical.weights([]), 0) == 0.0
+
+
+def test_pairs_join_adjacent_sentences_of_one_passage_only():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(5, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    owner = np.array([0, 0, 0, 1, 2])
+    pairs, rows = _pairs(vectors, owner, 3)
+    assert pairs.shape == (2, 8)
+    assert [r.tolist() for r in rows] == [[0, 1], [], []]
+    expected = vectors[1] + vectors[2]
+    assert np.allclose(pairs[1], expected / np.linalg.norm(expected), atol=1e-6)
+    empty, rows = _pairs(vectors[:1], owner[:1], 1)
+    assert empty.shape == (0, 8) and rows[0].size == 0
+
+
+def test_focus_takes_a_pair_only_when_it_beats_the_best_sentence():
+    text = "One. Two. Three."
+    p = Passage(
+        passage_id="d-v-00000",
+        doc_id="d",
+        source="d.txt",
+        title="D",
+        version="v",
+        ordinal=0,
+        text=text,
+        start=0,
+        end=len(text),
+        first_paragraph=1,
+        last_paragraph=1,
+        paragraph_count=1,
+        sentences=((0, 4), (5, 9), (10, 16)),
+    )
+    assert _focus(p, np.array([0.2, 0.6, 0.3]), np.array([0.5, 0.55])) == (5, 9)
+    assert _focus(p, np.array([0.2, 0.6, 0.3]), np.array([0.5, 0.7])) == (5, 16)
+    assert _focus(p, np.zeros(0), np.zeros(0)) == (0, 4)
