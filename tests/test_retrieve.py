@@ -249,3 +249,11 @@ def test_retriever_sees_changes_written_by_another_writer(tmp_path, embedder):
         assert answer.hits[0].source == "two.txt"  # the BM25 tables were rebuilt from the store
     finally:
         r.close()
+
+
+def test_numpy_blas_runs_single_threaded_once_the_model_is_loaded(embedder):
+    # OpenBLAS worker threads left spinning after a retrieval product slow the next query's encode about 3x.
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    assert blas and all(i["num_threads"] == 1 for i in blas)
