@@ -222,6 +222,11 @@ def markdown(run: Run, argv: list[str], partial: bool) -> str:
     for t in run.timings:
         rate = f"{t.embedded / t.seconds:.1f}" if t.seconds and t.embedded else "-"
         out.append(f"| {t.corpus} | {t.documents} | {t.passages} | {t.embedded} | {t.seconds:.1f} | {rate} |")
+    out += [
+        "",
+        "`embedded` counts passages embedded in this run; each of their sentences is embedded as well (for the "
+        "sentence evidence and the focus), so the encoder handles several texts per passage.",
+    ]
     return "\n".join(out) + "\n"
 
 
