@@ -28,11 +28,21 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 
 
+def embedding_inputs(p: Passage) -> tuple[str, list[tuple[int, int]]]:
+    """What is embedded for passage ``p``: the text given to the encoder, and the character spans (into that
+    text) of the units that get a vector of their own (its sentences), in order.
+
+    The one seam between chunking and the encoder: the text may grow a contextual header, so spans are
+    relative to the returned text, not to ``p.text``."""
+    return p.text, list(p.sentences)
+
+
 def _embed_passages(embedder: Embedder, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
-    """Passage vectors and sentence vectors (one per sentence, in passage order)."""
-    sentences = [s for p in passages for s in p.sentence_texts()]
-    texts = [p.text for p in passages]
-    vectors = embedder.embed_documents(texts + sentences)
+    """Passage vectors and unit vectors (one per sentence unit, in passage order)."""
+    inputs = [embedding_inputs(p) for p in passages]
+    texts = [t for t, _ in inputs]
+    units = [t[a:b] for t, spans in inputs for a, b in spans]
+    vectors = embedder.embed_documents(texts + units)
     return vectors[: len(texts)], vectors[len(texts) :]
 
 
