@@ -88,6 +88,8 @@ def answer_json(answer: Answer) -> dict:
                 "title": h.title,
                 "source": h.source,
                 "location": h.location,
+                "section": h.section_text,
+                "url": h.url,
                 "score": h.score,
                 "focus": list(h.focus) if h.focus else None,
             }
@@ -114,7 +116,10 @@ def print_answer(answer: Answer, threshold: float) -> None:
             out.print(quote)
         else:  # piped: one line per paragraph, no hard wrapping
             out.print(Text("   " + "\n   ".join(str(quote).split("\n"))), soft_wrap=True)
-        out.print(Text(f"   — {h.source}, {h.location} · score {h.score:.0%}{weak}", style="dim"))
+        where = f"{h.title} \u203a {h.section_text}" if h.section else h.title
+        out.print(Text(f"   — {where} · {h.source}, {h.location} · score {h.score:.0%}{weak}", style="dim"))
+        if h.url:
+            out.print(Text(f"   {h.url}", style="dim"), soft_wrap=True)
         out.print()
 
 

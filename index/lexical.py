@@ -253,8 +253,12 @@ class LexicalIndex:
         sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
         k1: float = 1.2,
         b: float = 0.75,
+        headers: Sequence[str] | None = None,
     ) -> None:
-        pairs = [words(t) for t in texts]
+        """``headers`` (per passage, optional): contextual text (title, section path) that counts for BM25 and
+        passage coverage, but not for sentence coverage."""
+        fields = texts if headers is None else [f"{h}\n{t}" for h, t in zip(headers, texts, strict=True)]
+        pairs = [words(t) for t in fields]
         corpus = [[token for _, token in ws] for ws in pairs]
         self.size = len(corpus)
         self._df: Counter[str] = Counter()

@@ -11,7 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from . import ranking
+from . import links, ranking
+from .chunking import contextual_header
 from .config import IndexSettings
 from .embedding import Embedder, get_embedder
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
@@ -30,6 +31,8 @@ NEAR_DUPLICATE = 0.8  # Jaccard similarity of token sets above which two passage
 # Confidence rules of the single-evidence modes (the hybrid rule lives in ranking.py).
 DENSE_THRESHOLD = 0.5
 BM25_THRESHOLD = 0.75
+# Whether the BM25 field of a sectioned document's passage includes its contextual header (title, section path).
+LEXICAL_HEADER = True
 
 
 def validate_question(question: str) -> str:
@@ -93,7 +96,11 @@ class _State:
             sent_owner=owner,
             pair_vectors=pair_vectors,
             pair_rows=pair_rows,
-            lexical=LexicalIndex([p.text for p in live], [p.sentences for p in live]),
+            lexical=LexicalIndex(
+                [p.text for p in live],
+                [p.sentences for p in live],
+                headers=[contextual_header(p) if LEXICAL_HEADER and p.markup else "" for p in live],
+            ),
             sources=sources,
             row_of=row_of,
             by_doc=by_doc,
@@ -322,6 +329,13 @@ class Retriever:
 
     def _hit(self, state: _State, s: _Scored) -> Hit:
         p = state.passages[s.row]
+        focus = _focus(p, s.sentence_sims, s.pair_sims)
+        block = p.block_at(focus[0]) if focus else None
+        if block is None and p.blocks:
+            block = p.blocks[0]
+        section = block.path if block is not None else p.section
+        anchor = block.anchor if block is not None else ""
+        url = links.with_anchor(links.page_url(p.source, p.page_url, self.settings.source_url), anchor)
         return Hit(
             passage_id=p.passage_id,
             doc_id=p.doc_id,
@@ -331,7 +345,11 @@ class Retriever:
             location=p.location,
             ordinal=p.ordinal,
             score=round(float(s.score), 4),
-            focus=_focus(p, s.sentence_sims, s.pair_sims),
+            focus=focus,
+            section=section if p.markup else (),
+            url=url,
+            blocks=p.blocks,
+            markup=p.markup,
         )
 
 
@@ -387,15 +405,47 @@ def _pairs(sent_vectors: np.ndarray, owner: np.ndarray, n_rows: int) -> tuple[np
 
 
 def _focus(p: Passage, sims: np.ndarray, pair_sims: np.ndarray) -> tuple[int, int] | None:
-    """Offsets into the passage text of the sentence, or two adjacent sentences, closest to the question: the
-    unit the ranking's sentence evidence came from."""
+    """Offsets into the passage text of the unit, or two adjacent units, closest to the question: the unit
+    the ranking's sentence evidence came from. A heading is never the focus: its answer is (the block after
+    it); a unit inside a code block makes the whole block the focus."""
     if not p.sentences:
         return None
     if len(sims) != len(p.sentences) or not len(sims):
-        a, b = p.sentences[0]
-        return (a, b)
-    lo = hi = int(np.argmax(sims))
-    if len(pair_sims) == len(sims) - 1 and len(pair_sims) and float(pair_sims.max()) > float(sims[lo]):
-        lo = int(np.argmax(pair_sims))
-        hi = lo + 1
-    return (p.sentences[lo][0], p.sentences[hi][1])
+        lo = hi = 0
+    else:
+        lo = hi = int(np.argmax(sims))
+        if len(pair_sims) == len(sims) - 1 and len(pair_sims) and float(pair_sims.max()) > float(sims[lo]):
+            lo = int(np.argmax(pair_sims))
+            hi = lo + 1
+    if p.blocks:
+        lo, hi = _answer_units(p, lo, hi)
+    a, b = p.sentences[lo][0], p.sentences[hi][1]
+    if p.blocks:
+        for blk in p.blocks:
+            if blk.kind == "code" and blk.start < b and a < blk.end:
+                a, b = min(a, blk.start), max(b, blk.end)
+    return (a, b)
+
+
+def _answer_units(p: Passage, lo: int, hi: int) -> tuple[int, int]:
+    """Move a focus that starts (or is) a heading to the content under it."""
+
+    def is_heading(k: int) -> bool:
+        blk = p.block_at(p.sentences[k][0])
+        return blk is not None and blk.kind == "heading"
+
+    while lo <= hi and is_heading(lo):
+        lo += 1
+    if lo > hi:  # the focus was headings only: take the first block after them
+        k = hi + 1
+        while k < len(p.sentences) and is_heading(k):
+            k += 1
+        if k >= len(p.sentences):
+            return hi, hi
+        first = p.block_at(p.sentences[k][0])
+        lo = hi = k
+        while hi + 1 < len(p.sentences) and p.block_at(p.sentences[hi + 1][0]) is first:
+            hi += 1
+            if first is not None and first.kind not in ("code", "list_item", "table") and hi - lo >= 1:
+                break
+    return lo, hi
