@@ -91,6 +91,10 @@ def _cut(text: str, start: int, end: int, budget: int, *, at_lines: bool) -> lis
     """``text[start:end]`` cut into pieces of at most ``budget`` word pieces, at line breaks (code) or white
     space, falling back to a word-piece boundary. Tokenizes a bounded window at a time."""
     pieces: list[tuple[int, int]] = []
+    if end - start <= budget * 40:  # small enough to tokenize at once: cut into balanced pieces
+        total = len(wordpieces.offsets(text[start:end]))
+        parts = max(1, -(-total // budget))
+        budget = -(-total // parts) + 2
     pos = start
     while pos < end:
         window_end = min(end, pos + budget * 12)

@@ -31,6 +31,7 @@ W_SENTENCE = 3.0
 W_LEXICAL = 0.0
 W_COVERAGE = 2.5
 W_SENTENCE_COVERAGE = 1.0
+W_HEADING = 0.0
 # The bias puts score 0.5 in the gap between the best candidate of unanswerable and answerable questions on
 # the seed set: the top weighted sum of its 21 unanswerable questions (out of corpus, chit-chat, chrome echoes)
 # never exceeds 2.77, while 93 of its 94 answerable questions reach 4.15 or more (the terse "How long did the
@@ -50,6 +51,7 @@ class Evidence:
     lexical: float
     coverage: float
     sentence_coverage: float = 0.0
+    heading: float = 0.0  # best cosine of the question and a heading inside the passage (0: none)
 
 
 def blend(e: Evidence) -> float:
@@ -60,6 +62,7 @@ def blend(e: Evidence) -> float:
         + W_LEXICAL * e.lexical
         + W_COVERAGE * e.coverage
         + W_SENTENCE_COVERAGE * e.sentence_coverage
+        + W_HEADING * e.heading
         + BIAS
     )
     return 1.0 / (1.0 + math.exp(-z))

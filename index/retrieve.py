@@ -18,6 +18,7 @@ from .embedding import Embedder, get_embedder
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
 from .lexical import LexicalIndex, fold, tokenize
 from .models import Answer, Hit, IndexReport, Passage, SourceInfo
+from .smalltalk import is_small_talk
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class _State:
     sent_vectors: np.ndarray
     sent_rows: list[np.ndarray]  # per passage row: indices into sent_vectors, in sentence order
     sent_owner: np.ndarray  # per sentence vector: its passage row
+    unit_heading: np.ndarray  # per sentence vector: whether the unit is a heading
     pair_vectors: np.ndarray  # normalised mean of each two adjacent sentence vectors of one passage
     pair_rows: list[np.ndarray]  # per passage row: indices into pair_vectors, in sentence order
     lexical: LexicalIndex
@@ -79,6 +81,10 @@ class _State:
         for k, row in enumerate(owner.tolist()):
             sent_rows[row].append(k)
         pair_vectors, pair_rows = _pairs(sent_vectors, owner, len(live))
+        heading_units = {(i, k) for i, p in enumerate(live) for k in _heading_units(p)}
+        unit_heading = np.asarray(
+            [(row_of[sv.passage_ids[j]], sv.index[j]) in heading_units for j in order], dtype=bool
+        )
         by_doc: dict[str, list[int]] = {}
         for i, p in enumerate(live):
             by_doc.setdefault(p.doc_id, []).append(i)
@@ -94,6 +100,7 @@ class _State:
             sent_vectors=sent_vectors,
             sent_rows=[np.asarray(r, dtype=np.int64) for r in sent_rows],
             sent_owner=owner,
+            unit_heading=unit_heading,
             pair_vectors=pair_vectors,
             pair_rows=pair_rows,
             lexical=LexicalIndex(
@@ -114,6 +121,16 @@ class _Scored:
     score: float
     sentence_sims: np.ndarray
     pair_sims: np.ndarray
+    evidence: ranking.Evidence | None = None
+
+
+def _heading_units(p: Passage) -> list[int]:
+    out = []
+    for k, (a, _b) in enumerate(p.sentences):
+        blk = p.block_at(a)
+        if blk is not None and blk.kind == "heading":
+            out.append(k)
+    return out
 
 
 class Retriever:
@@ -217,6 +234,8 @@ class Retriever:
         if not state.passages:
             raise EmptyIndexError("Nothing is indexed yet: run `quotebot index` (or /reindex) first.")
         doc_id = self.resolve_source(source).doc_id if source else None
+        if is_small_talk(q, tokenize(q)):
+            return Answer(question=q, answered=False, hits=())
         ranked = self._rank(state, q, mode, doc_id)
         threshold = self.threshold(mode)
         start, stop = max(0, offset), max(0, offset) + max(1, k)
@@ -283,14 +302,18 @@ class Retriever:
                 score = coverage * (float(bm[row]) / bm_max if bm_max > 0 else 0.0)
             else:
                 best_unit = max(float(sims.max()) if len(sims) else dense, float(pair_sims.max(initial=-1.0)))
+                heads = state.unit_heading[s_idx] if len(s_idx) else np.zeros(0, dtype=bool)
                 ev = ranking.Evidence(
                     dense=dense,
                     sentence=best_unit,
                     lexical=float(bm[row]) / bm_max if bm_max > 0 else 0.0,
                     coverage=coverage,
                     sentence_coverage=state.lexical.sentence_coverage(q_weights, row),
+                    heading=float(sims[heads].max()) if heads.any() else 0.0,
                 )
                 score = ranking.blend(ev)
+                scored.append(_Scored(row, score, sims, pair_sims, ev))
+                continue
             scored.append(_Scored(row, score, sims, pair_sims))
         if mode == "bm25":
             scored.sort(key=lambda s: (-float(bm[s.row]), s.row))

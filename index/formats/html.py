@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from html import unescape
 
 import lxml.etree as etree
 import lxml.html
@@ -16,6 +17,8 @@ from ..models import Document
 from .base import DocBuilder, InlineText, fallback_title, slugify
 
 log = logging.getLogger(__name__)
+# trafilatura logs its own parse failures at ERROR; quotebot reports what it skips, naming the file.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 SUFFIXES = (".html", ".htm")
 
@@ -39,7 +42,7 @@ def read_html(source: str, raw: str) -> Document | None:
         deduplicate=False,
     )
     if not xml:
-        return None
+        return _fallback(source, raw)
     root = etree.fromstring(xml.encode("utf-8"))
     hints = _hints(raw)
     b = DocBuilder(markup=True)
@@ -59,6 +62,25 @@ def read_html(source: str, raw: str) -> Document | None:
         url=url,
         description=" ".join((root.get("description") or "").split()),
     )
+
+
+_CHROME_TAGS = re.compile(
+    r"<(nav|header|footer|aside|form|button|script|style|noscript|template|svg)\b.*?</\1\s*>", re.S | re.I
+)
+
+
+def _fallback(source: str, raw: str) -> Document | None:
+    """A fragment or a page the extractor finds no article in: its text, minus obvious chrome elements."""
+    from .htmlfrag import add_html_block
+
+    b = DocBuilder(markup=True)
+    title_m = re.search(r"<title[^>]*>(.*?)</title>", raw, re.S | re.I)
+    body = re.sub(r"<head\b.*?</head\s*>", "", raw, flags=re.S | re.I)
+    add_html_block(b, _CHROME_TAGS.sub("", body), (0, 0))
+    if not b.blocks:
+        return None
+    title = " ".join(unescape(title_m.group(1)).split()) if title_m else ""
+    return b.document(source, title or fallback_title(source))
 
 
 class _Hints:

@@ -61,7 +61,7 @@ def read_markdown(source: str, raw: str) -> Document | None:
         if tok.type == "front_matter":
             meta = _front_matter(tok.content, source)
             title = _meta_str(meta, "title")
-    reader.run(tokens, want_title=title is None)
+    reader.run(tokens, want_title=title is None, known_title=title or "")
     if title is None:
         title = reader.title
     if not b.blocks:
@@ -73,6 +73,11 @@ def read_markdown(source: str, raw: str) -> Document | None:
         url=url,
         description=_meta_str(meta, "description") or "",
     )
+
+
+def _same_title(a: str, b: str) -> bool:
+    a, b = " ".join(a.casefold().split()), " ".join(b.casefold().split())
+    return bool(a and b) and (a == b or a in b or b in a)
 
 
 def _front_matter(content: str, source: str) -> dict:
@@ -108,7 +113,8 @@ class _Reader:
         self.quote_depth = 0
         self.tight_next = False
 
-    def run(self, tokens: list[Token], *, want_title: bool) -> None:
+    def run(self, tokens: list[Token], *, want_title: bool, known_title: str = "") -> None:
+        self.known_title = known_title
         i = 0
         while i < len(tokens):
             tok = tokens[i]
@@ -121,8 +127,10 @@ class _Reader:
                 if m:
                     anchor = m.group(1)
                 level = int(tok.tag[1])
-                if want_title and self.title is None and level == 1 and not self.b.blocks:
-                    self.title = text
+                if level == 1 and not self.b.blocks and self.title is None and (
+                    want_title or _same_title(text, self.known_title)
+                ):
+                    self.title = text  # the page's title, not a section
                 else:
                     self.b.heading(text, level, styles, lines=_lines(tok), anchor=anchor)
                 i += 3
