@@ -254,8 +254,14 @@ def main(argv: list[str] | None = None) -> int:
         w = np.asarray([float(x) for x in args.apply.split(",")])
     else:
         current = np.asarray(
-            [ranking.W_DENSE, ranking.W_SENTENCE, ranking.W_LEXICAL, ranking.W_COVERAGE,
-             ranking.W_SENTENCE_COVERAGE, ranking.W_HEADING]
+            [
+                ranking.W_DENSE,
+                ranking.W_SENTENCE,
+                ranking.W_LEXICAL,
+                ranking.W_COVERAGE,
+                ranking.W_SENTENCE_COVERAGE,
+                ranking.W_HEADING,
+            ]
         )
         print("current weights", dict(zip(FEATURES, current.tolist(), strict=True)))
         report(sets, current, -ranking.BIAS)

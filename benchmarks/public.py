@@ -35,13 +35,25 @@ K = 10
 class Corpus:
     name: str
     folder: str  # under <shared>/eval
-    splits: tuple[tuple[str, str], ...]  # (split name, question file)
+    splits: tuple[tuple[str, tuple[str, ...]], ...]  # (split name, question files: "@/..." = in this repo)
 
 
 CORPORA = (
-    Corpus("squad", "squad", (("dev", "dev.jsonl"), ("test", "test.jsonl"))),
-    Corpus("scifact", "scifact", (("test", "questions.jsonl"),)),
+    Corpus(
+        "djs-guide",
+        "djs-guide",
+        (
+            ("dev", ("questions_dev.jsonl", "@/benchmarks/data/djs_guide_dev.jsonl")),
+            ("test", ("@/benchmarks/data/djs_guide_test.jsonl",)),
+        ),
+    ),
+    Corpus("squad", "squad", (("dev", ("dev.jsonl",)), ("test", ("test.jsonl",)))),
+    Corpus("scifact", "scifact", (("test", ("questions.jsonl",)),)),
 )
+
+
+def _question_file(eval_dir: Path, corpus: Corpus, name: str) -> Path:
+    return ROOT / name[2:] if name.startswith("@/") else eval_dir / corpus.folder / name
 
 
 @dataclass(frozen=True)
@@ -251,7 +263,10 @@ def run_corpus(
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on its logger when imported
 
     corpus_dir = eval_dir / corpus.folder / "corpus"
-    splits = [(name, load_questions(eval_dir / corpus.folder / file)[:limit]) for name, file in corpus.splits]
+    splits = [
+        (name, [q for f in files for q in load_questions(_question_file(eval_dir, corpus, f))][:limit])
+        for name, files in corpus.splits
+    ]
     with tempfile.TemporaryDirectory(prefix=f"quotebot-bench-{corpus.name}-") as tmp:
         store_dir = keep / corpus.name if keep is not None else Path(tmp) / "store"
         settings = IndexSettings(

@@ -26,7 +26,7 @@ def doc(text: str):
     return b.document("x.txt", "T")
 
 
-_WORDS = "river stone cloud green house music paper table water light".split()
+_WORDS = ["river", "stone", "cloud", "green", "house", "music", "paper", "table", "water", "light"]
 
 
 def sentence(n: int, i: int) -> str:
@@ -235,11 +235,15 @@ def markdown_pages(draw):
     for i in range(draw(st.integers(1, 14))):
         kind = draw(st.sampled_from(["h2", "h3", "p", "list", "code", "quote"]))
         if kind in ("h2", "h3"):
-            parts.append("#" * int(kind[1]) + " " + draw(_sentence).rstrip(".") + draw(st.sampled_from(["", "?"])))
+            parts.append(
+                "#" * int(kind[1]) + " " + draw(_sentence).rstrip(".") + draw(st.sampled_from(["", "?"]))
+            )
         elif kind == "p":
             parts.append(" ".join(draw(st.lists(_sentence, min_size=1, max_size=8))))
         elif kind == "list":
-            parts.append("\n".join("- " + draw(_sentence).rstrip(".") for _ in range(draw(st.integers(1, 5)))))
+            parts.append(
+                "\n".join("- " + draw(_sentence).rstrip(".") for _ in range(draw(st.integers(1, 5))))
+            )
         elif kind == "quote":
             parts.append("> " + draw(_sentence))
         else:

@@ -119,7 +119,7 @@ def test_tables_quotes_and_containers_read_as_text(faq):
 
 
 def test_tags_comments_scripts_and_attribute_lines_disappear(faq):
-    for leak in ("<", ">", "{:", "notification", "keep this short", "alert", "badge\"", "class="):
+    for leak in ("<", ">", "{:", "notification", "keep this short", "alert", 'badge"', "class="):
         assert leak not in faq.text, leak
     assert "Read this before you ask in #help." in faq.text
     # Self-closing components become the name they render, or their text.
@@ -166,7 +166,7 @@ def test_mdx_imports_disappear():
 
 
 def test_html_blocks_become_blocks():
-    src = "# T\n\n<div class=\"note\">\n<p>First <b>bold</b> point.</p>\n<ul><li>one</li><li>two</li></ul>\n</div>\n"
+    src = '# T\n\n<div class="note">\n<p>First <b>bold</b> point.</p>\n<ul><li>one</li><li>two</li></ul>\n</div>\n'
     doc = read_markdown("x.md", src)
     assert ("paragraph", "First bold point.") in blocks_of(doc)
     assert ("list_item", "one") in blocks_of(doc)
@@ -230,7 +230,10 @@ def test_html_docs_page_keeps_code_language_headings_and_tables():
     doc = read_html("config.html", DOCS_HTML)
     assert doc is not None
     code = next(b for b in doc.blocks if b.kind == "code")
-    assert doc.text[code.start : code.end] == 'export LANTERN_TOKEN="your-token"\nlantern run --config lantern.toml'
+    assert (
+        doc.text[code.start : code.end]
+        == 'export LANTERN_TOKEN="your-token"\nlantern run --config lantern.toml'
+    )
     assert code.lang == "bash"
     heading = next(b for b in doc.blocks if b.kind == "heading")
     assert doc.text[heading.start : heading.end] == "Tokens and secrets"
@@ -241,7 +244,9 @@ def test_html_docs_page_keeps_code_language_headings_and_tables():
 
 
 def test_plain_text_keeps_the_news_rules():
-    doc = read_text("a.txt", "Budget passes\n\nThe council approved the budget on Monday. It funds schools.\n")
+    doc = read_text(
+        "a.txt", "Budget passes\n\nThe council approved the budget on Monday. It funds schools.\n"
+    )
     assert doc.title == "Budget passes"
     assert not doc.markup
     assert [b.kind for b in doc.blocks] == ["paragraph"]

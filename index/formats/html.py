@@ -86,6 +86,9 @@ def _fallback(source: str, raw: str) -> Document | None:
 class _Hints:
     def __init__(self) -> None:
         self.code_lang: dict[str, str] = {}
+        self.code_text: dict[
+            str, str
+        ] = {}  # the page's own <pre> text (the extraction may alter white space)
         self.heading_id: dict[str, str] = {}
         self.canonical: str | None = None
 
@@ -106,8 +109,10 @@ def _hints(raw: str) -> _Hints:
             for cls in (el.get("class") or "").split():
                 if cls.startswith(("language-", "lang-")):
                     lang = cls.split("-", 1)[1]
+        original = pre.text_content()
+        hints.code_text[_norm(original)] = original.strip("\n")
         if lang:
-            hints.code_lang[_norm(pre.text_content())] = lang
+            hints.code_lang[_norm(original)] = lang
     for level in range(1, 7):
         for h in tree.iter(f"h{level}"):
             hid = h.get("id") or next((a.get("id") for a in h.iter("a") if a.get("id")), None)
@@ -137,7 +142,7 @@ class _Walker:
             text, styles = self.inline(el)
             rend = el.get("rend") or "h2"
             level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
-            if level == 1 and self.h1 is None and not self.b.blocks:
+            if level == 1 and self.h1 is None:
                 self.h1 = text
                 if not self.title or _norm(text) == self.title or self.title.startswith(_norm(text)):
                     return  # the page title: not a block
@@ -147,7 +152,8 @@ class _Walker:
             self.b.add("paragraph", text, styles)
         elif tag == "code":
             code = "".join(el.itertext()).strip("\n")
-            self.b.add("code", code, lang=self.hints.code_lang.get(_norm(code), ""))
+            key = _norm(code)
+            self.b.add("code", self.hints.code_text.get(key, code), lang=self.hints.code_lang.get(key, ""))
         elif tag == "list":
             self.depth += 1
             ordered = (el.get("rend") or "") == "ol"

@@ -216,6 +216,9 @@ class _BlockParser(HTMLParser):
             self.flush()
             if tag not in _BLOCK:
                 self.components.add(tag)
+                label = next((attrs[k] for k in ("label", "title") if attrs.get(k, "").strip()), "")
+                if label:  # a tab or panel shows its label above its content
+                    self.b.add("paragraph", " ".join(label.split()), lines=self.lines)
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 self.kind, self.level = "heading", int(tag[1])
             elif tag == "li":

@@ -33,6 +33,7 @@ SUFFIXES = (".md", ".markdown", ".mdx")
 _IAL = re.compile(r"\{:\s*[^}]*\}|\{\s*[#.][\w\-.# ]*\}")  # kramdown attribute lists, {#id .class}
 _ANCHOR = re.compile(r"\s*\{\s*#([\w\-]+)[^}]*\}\s*$")
 _MDX_LINE = re.compile(r"^(?:import|export)\s.+$", re.M)
+_MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _STYLE_TOKENS = {"strong": "b", "em": "i", "s": "s"}
 
 
@@ -51,8 +52,8 @@ def read_markdown(source: str, raw: str) -> Document | None:
     """The document of a Markdown/MDX page, or None when it has no readable text."""
     text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if source.lower().endswith(".mdx"):
-        text = _MDX_LINE.sub("", text)
-    tokens = _MD.parse(text)
+        text = _MDX_COMMENT.sub("", _MDX_LINE.sub("", text))
+    tokens = _MD.parse(_open_components(text))
     meta: dict = {}
     b = DocBuilder(markup=True)
     title: str | None = None
@@ -73,6 +74,30 @@ def read_markdown(source: str, raw: str) -> Document | None:
         url=url,
         description=_meta_str(meta, "description") or "",
     )
+
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_COMPONENT_LINE = re.compile(r"^\s*(?:<[A-Z][\w.]*(?:\s[^<>]*)?>|</[A-Z][\w.]*\s*>)\s*$")
+
+
+def _open_components(text: str) -> str:
+    """Put blank lines around lines that are only a component's opening or closing tag (``<Callout>``,
+    ``</Tab>``), outside code fences, so that the Markdown between them is read as Markdown (as MDX and Vue
+    do) rather than as one raw HTML block."""
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            fence = m.group(1)
+        elif fence is not None and m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+            if not line.strip().strip(fence[0]):
+                fence = None
+        if fence is None and _COMPONENT_LINE.match(line):
+            out.extend(["", line, ""])
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _same_title(a: str, b: str) -> bool:
@@ -127,8 +152,11 @@ class _Reader:
                 if m:
                     anchor = m.group(1)
                 level = int(tok.tag[1])
-                if level == 1 and not self.b.blocks and self.title is None and (
-                    want_title or _same_title(text, self.known_title)
+                if (
+                    level == 1
+                    and not self.b.blocks
+                    and self.title is None
+                    and (want_title or _same_title(text, self.known_title))
                 ):
                     self.title = text  # the page's title, not a section
                 else:
@@ -152,7 +180,7 @@ class _Reader:
                 self.lists.append([start, 0])
             elif t in ("bullet_list_close", "ordered_list_close"):
                 self.lists.pop()
-                self.tight_next = False
+                self.tight_next = bool(self.lists)  # back in the outer list: its next item follows tightly
             elif t == "list_item_open":
                 self.item_paragraphs.append(0)
             elif t == "list_item_close":
