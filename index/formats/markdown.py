@@ -90,9 +90,14 @@ def _open_components(text: str) -> str:
         m = _FENCE.match(line)
         if fence is None and m:
             fence = m.group(1)
-        elif fence is not None and m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-            if not line.strip().strip(fence[0]):
-                fence = None
+        elif (
+            fence is not None
+            and m
+            and m.group(1)[0] == fence[0]
+            and len(m.group(1)) >= len(fence)
+            and not line.strip().strip(fence[0])
+        ):
+            fence = None
         if fence is None and _COMPONENT_LINE.match(line):
             out.extend(["", line, ""])
         else:
