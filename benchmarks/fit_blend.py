@@ -37,6 +37,8 @@ from index.lexical import fold, tokenize  # noqa: E402
 from index.smalltalk import is_small_talk  # noqa: E402
 
 FEATURES = ("dense", "sentence", "lexical", "coverage", "sentence_coverage", "heading")
+# question-level evidence: the same for every candidate, so it moves confidence, never the order
+QUESTION_FEATURES = ("unknown",)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class QData:
     relevant: np.ndarray  # (n,) bool
     doc: np.ndarray  # (n,) int doc index
     named: np.ndarray  # (n,) bool: the question names the candidate's document
+    qfeatures: np.ndarray  # (len(QUESTION_FEATURES),)
 
 
 @dataclass
@@ -93,11 +96,13 @@ def collect(retriever, questions: list[Question]) -> list[QData]:
         small = is_small_talk(text, tokenize(text))
         ranked = retriever._rank(state, text, "hybrid", None)
         feats, rel, docs, named = [], [], [], []
+        qfeat = [0.0] * len(QUESTION_FEATURES)
         q_fold, q_tokens = fold(text), set(tokenize(text))
         for s in ranked:
             p = state.passages[s.row]
             e = s.evidence
             feats.append([getattr(e, f) for f in FEATURES])
+            qfeat = [getattr(e, f) for f in QUESTION_FEATURES]
             hit = retriever._hit(state, s)
             rel.append(any(is_hit(hit, g) for g in q.gold))
             docs.append(doc_index.setdefault(p.doc_id, len(doc_index)))
@@ -113,6 +118,7 @@ def collect(retriever, questions: list[Question]) -> list[QData]:
                 np.asarray(rel, dtype=bool),
                 np.asarray(docs, dtype=np.int64),
                 np.asarray(named, dtype=bool),
+                np.asarray(qfeat, dtype=np.float64),
             )
         )
     return out
@@ -182,32 +188,48 @@ def grid(dev: list[SetData]) -> list[tuple[float, tuple[float, ...]]]:
     return results
 
 
-def threshold(dev: list[SetData], w: np.ndarray) -> float:
-    """The raw-score cut that maximises mean(answered + abstained) over the sets that have unanswerables."""
-    per_set = []
-    for s in dev:
-        _, _, _, a, u = set_metrics(s, w)
-        per_set.append((s, np.asarray(a), np.asarray(u)))
-    cands = sorted({round(x, 2) for _, a, u in per_set for x in list(a) + list(u)})
-    best, best_t = -1.0, 0.0
-    for t in np.arange(min(cands), max(cands), 0.02):
-        val = 0.0
-        for s, a, u in per_set:
-            answered = float((a >= t).mean()) if len(a) else 1.0
-            if s.kind == "squad" or not len(u):
-                val += answered
-                continue
-            abstain = float((u < t).mean())
-            val += answered + abstain - (2.0 if abstain < 0.9 else 0.0)
-        if val > best:
-            best, best_t = val, float(t)
-    return best_t
+def confidence(q: QData, w: np.ndarray, wq: np.ndarray) -> float:
+    """The raw score of the question's best candidate, question-level evidence included."""
+    if not len(q.features):
+        return -math.inf
+    return float((q.features @ w).max() + q.qfeatures @ wq)
 
 
-def report(sets: list[SetData], w: np.ndarray, t: float) -> None:
+def threshold(dev: list[SetData], w: np.ndarray) -> tuple[float, np.ndarray]:
+    """(raw-score cut, question-feature weights) maximising the mean over the dev sets of answered rate +
+    abstention rate (small talk counts as abstained: it never reaches the blend)."""
+    best = (-1.0, 0.0, np.zeros(len(QUESTION_FEATURES)))
+    for combo in itertools.product(*[(0.0, -1.0, -2.0, -3.0, -4.0, -6.0)] * len(QUESTION_FEATURES)):
+        wq = np.asarray(combo)
+        scored = []
+        for s in dev:
+            a = np.asarray([confidence(q, w, wq) for q in s.questions if q.answerable])
+            u = np.asarray(
+                [confidence(q, w, wq) for q in s.questions if not q.answerable and not q.small_talk]
+            )
+            small = sum(1 for q in s.questions if not q.answerable and q.small_talk)
+            scored.append((a, u, small))
+        lo = min(float(x.min()) for a, u, _ in scored for x in (a, u) if len(x))
+        hi = max(float(x.max()) for a, u, _ in scored for x in (a, u) if len(x))
+        for t in np.arange(lo, hi, 0.02):
+            val = 0.0
+            for a, u, small in scored:
+                answered = float((a >= t).mean()) if len(a) else 1.0
+                n_un = len(u) + small
+                abstain = (float((u < t).sum()) + small) / n_un if n_un else 1.0
+                val += answered + abstain
+            if val > best[0]:
+                best = (val, float(t), wq)
+    return best[1], best[2]
+
+
+def report(sets: list[SetData], w: np.ndarray, t: float, wq: np.ndarray | None = None) -> None:
+    wq = np.zeros(len(QUESTION_FEATURES)) if wq is None else wq
     print(f"{'set':18} {'q':>5} {'hit@1':>6} {'hit@3':>6} {'MRR':>6} {'answered':>8} {'abstain':>8}")
     for s in sets:
-        h1, h3, mrr, a, u = set_metrics(s, w)
+        h1, h3, mrr, _, _ = set_metrics(s, w)
+        a = [confidence(q, w, wq) for q in s.questions if q.answerable]
+        u = [confidence(q, w, wq) for q in s.questions if not q.answerable and not q.small_talk]
         small = sum(1 for q in s.questions if not q.answerable and q.small_talk)
         n_un = len(u) + small
         answered = np.mean([x >= t for x in a]) if a else float("nan")
@@ -225,7 +247,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stores", type=Path, default=Path("/tmp/quotebot-fit"))
     ap.add_argument("--apply", help="comma-separated weights in FEATURES order: report them, no search")
     ap.add_argument("--only", help="comma-separated set names")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        help="module.NAME=value: override a constant for a variant (e.g. index.ingest.EMBED_HEADER=0); "
+        "the stores get a suffix per variant",
+    )
     args = ap.parse_args(argv)
+    import importlib
+
+    for item in args.set:
+        target, value = item.split("=", 1)
+        module, name = target.rsplit(".", 1)
+        setattr(
+            importlib.import_module(module),
+            name,
+            type(getattr(importlib.import_module(module), name))(int(value) if value.isdigit() else value),
+        )
+    if args.set:
+        args.stores = args.stores.with_name(
+            args.stores.name + "-" + "-".join(x.replace("=", "") for x in args.set)
+        )
     logging.basicConfig(level=logging.WARNING)
     from index.config import IndexSettings
     from index.embedding import get_embedder
@@ -271,9 +314,12 @@ def main(argv: list[str] | None = None) -> int:
         for score, combo in results[:10]:
             print(f"  {score:.4f} {dict(zip(FEATURES, combo, strict=True))}")
         w = np.asarray(results[0][1])
-    t = threshold(dev, w)
-    print(f"weights {dict(zip(FEATURES, w.tolist(), strict=True))}; threshold (raw) {t:.2f} -> BIAS {-t:.2f}")
-    report(sets, w, t)
+    t, wq = threshold(dev, w)
+    print(
+        f"weights {dict(zip(FEATURES, w.tolist(), strict=True))}, "
+        f"{dict(zip(QUESTION_FEATURES, wq.tolist(), strict=True))}; threshold (raw) {t:.2f} -> BIAS {-t:.2f}"
+    )
+    report(sets, w, t, wq)
     return 0
 
 

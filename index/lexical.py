@@ -303,6 +303,15 @@ class LexicalIndex:
         """The distinct tokens of passage ``row``."""
         return self._sets[row]
 
+    def unknown_share(self, query_tokens: Sequence[str]) -> float:
+        """IDF-weighted share of the distinct query tokens that no passage uses (0..1): words the corpus
+        cannot be about ("minecraft" asked of a bot's docs)."""
+        weights = self.weights(query_tokens)
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0
+        return sum(w for t, w in weights.items() if self._df.get(t, 0) == 0) / total
+
     def weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
         """IDF weight of each distinct query token, for ``coverage`` and ``sentence_coverage``."""
         return {t: self.idf(t) for t in set(query_tokens)}

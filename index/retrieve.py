@@ -56,7 +56,7 @@ class _State:
     sent_vectors: np.ndarray
     sent_rows: list[np.ndarray]  # per passage row: indices into sent_vectors, in sentence order
     sent_owner: np.ndarray  # per sentence vector: its passage row
-    unit_heading: np.ndarray  # per sentence vector: whether the unit is a heading
+    section_heads: list[np.ndarray]  # per passage row: unit vectors of the headings above it and in it
     pair_vectors: np.ndarray  # normalised mean of each two adjacent sentence vectors of one passage
     pair_rows: list[np.ndarray]  # per passage row: indices into pair_vectors, in sentence order
     lexical: LexicalIndex
@@ -81,10 +81,7 @@ class _State:
         for k, row in enumerate(owner.tolist()):
             sent_rows[row].append(k)
         pair_vectors, pair_rows = _pairs(sent_vectors, owner, len(live))
-        heading_units = {(i, k) for i, p in enumerate(live) for k in _heading_units(p)}
-        unit_heading = np.asarray(
-            [(row_of[sv.passage_ids[j]], sv.index[j]) in heading_units for j in order], dtype=bool
-        )
+        section_heads = _section_heads(live, sent_rows)
         by_doc: dict[str, list[int]] = {}
         for i, p in enumerate(live):
             by_doc.setdefault(p.doc_id, []).append(i)
@@ -100,7 +97,7 @@ class _State:
             sent_vectors=sent_vectors,
             sent_rows=[np.asarray(r, dtype=np.int64) for r in sent_rows],
             sent_owner=owner,
-            unit_heading=unit_heading,
+            section_heads=section_heads,
             pair_vectors=pair_vectors,
             pair_rows=pair_rows,
             lexical=LexicalIndex(
@@ -124,12 +121,27 @@ class _Scored:
     evidence: ranking.Evidence | None = None
 
 
-def _heading_units(p: Passage) -> list[int]:
-    out = []
-    for k, (a, _b) in enumerate(p.sentences):
-        blk = p.block_at(a)
-        if blk is not None and blk.kind == "heading":
-            out.append(k)
+def _section_heads(live: list[Passage], sent_rows: list[list[int]]) -> list[np.ndarray]:
+    """Per passage row (rows in document order): the unit vectors of the headings of its section path, those
+    above the passage (in earlier passages) and those inside it."""
+    out: list[np.ndarray] = []
+    stack: list[tuple[int, int]] = []  # (heading level, unit vector index)
+    doc = None
+    for row, p in enumerate(live):
+        if p.doc_id != doc:
+            doc, stack = p.doc_id, []
+        inside: list[int] = []
+        units = sent_rows[row]
+        for k, (a, _b) in enumerate(p.sentences):
+            blk = p.block_at(a)
+            if blk is None or blk.kind != "heading" or k >= len(units):
+                continue
+            while stack and stack[-1][0] >= blk.level:
+                stack.pop()
+            inside.append(units[k])
+            stack.append((blk.level, units[k]))
+        above = [j for _, j in stack if j not in inside]
+        out.append(np.asarray(above + inside, dtype=np.int64))
     return out
 
 
@@ -258,6 +270,7 @@ class Retriever:
         qv = self.embedder.embed_query(q) if mode != "bm25" else None
         q_tokens = state.lexical.query_tokens(q)
         q_weights = state.lexical.weights(q_tokens)
+        unknown = state.lexical.unknown_share(q_tokens)
         candidates: dict[int, None] = {}
         if qv is not None:
             for pid, _sim in self.store.query_passages(qv, CANDIDATES + 10, doc_id=doc_id):
@@ -302,14 +315,15 @@ class Retriever:
                 score = coverage * (float(bm[row]) / bm_max if bm_max > 0 else 0.0)
             else:
                 best_unit = max(float(sims.max()) if len(sims) else dense, float(pair_sims.max(initial=-1.0)))
-                heads = state.unit_heading[s_idx] if len(s_idx) else np.zeros(0, dtype=bool)
+                heads = state.section_heads[row]
                 ev = ranking.Evidence(
                     dense=dense,
                     sentence=best_unit,
                     lexical=float(bm[row]) / bm_max if bm_max > 0 else 0.0,
                     coverage=coverage,
                     sentence_coverage=state.lexical.sentence_coverage(q_weights, row),
-                    heading=float(sims[heads].max()) if heads.any() else 0.0,
+                    heading=float((state.sent_vectors[heads] @ qv).max()) if len(heads) else 0.0,
+                    unknown=unknown,
                 )
                 score = ranking.blend(ev)
                 scored.append(_Scored(row, score, sims, pair_sims, ev))

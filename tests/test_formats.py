@@ -261,3 +261,17 @@ def test_corpus_loads_every_format_and_warns_on_unknown_types(tmp_path, caplog):
         docs, skipped = load_corpus(tmp_path)
     assert sorted(d.source for d in docs) == ["a.md", "b.html", "c.txt"]
     assert re.search(r"d\.pdf.*unknown file type", caplog.text)
+
+
+def test_component_bodies_are_read_as_markdown_and_indented_components_stay_text():
+    src = (
+        "# T\n\n<Callout type=\"warning\">\nPass `allowed_mentions` whenever a message has **user** text.\n"
+        "</Callout>\n\n<DiscordMessages>\n\t<DiscordMessage profile=\"bot\">\n\t\tPong!\n\t</DiscordMessage>\n"
+        "</DiscordMessages>\n"
+    )
+    doc = read_markdown("x.mdx", src)
+    text = doc.text
+    assert "Pass allowed_mentions whenever a message has user text." in text
+    styles = {(text[s.start : s.end], s.style) for b in doc.blocks for s in b.styles}
+    assert ("allowed_mentions", "code") in styles and ("user", "b") in styles
+    assert "Pong!" in text and "<" not in text and not any(b.kind == "code" for b in doc.blocks)

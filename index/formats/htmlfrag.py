@@ -15,6 +15,7 @@ Decisions (generic, no site is named):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import unescape
 from html.parser import HTMLParser
 
@@ -163,8 +164,9 @@ class InlineHtml:
 class _BlockParser(HTMLParser):
     """A raw HTML block (or a whole fragment) -> blocks of a `DocBuilder`."""
 
-    def __init__(self, builder: DocBuilder, lines: tuple[int, int]) -> None:
+    def __init__(self, builder: DocBuilder, lines: tuple[int, int], inline_markdown=None) -> None:
         super().__init__(convert_charrefs=True)
+        self.inline_markdown = inline_markdown
         self.b = builder
         self.lines = lines
         self.inline = InlineText()
@@ -249,7 +251,10 @@ class _BlockParser(HTMLParser):
         if self.pre is not None:
             self.pre.append(data)
         elif not self.html._hidden:
-            self.inline.add(data)
+            if self.inline_markdown is not None and data.strip():
+                self.inline_markdown(data, self.inline)
+            else:
+                self.inline.add(data)
 
     def close(self) -> None:
         super().close()
@@ -269,8 +274,11 @@ def _lang_of(attrs: dict[str, str]) -> str:
     return attrs.get("data-lang", "")
 
 
-def add_html_block(builder: DocBuilder, html: str, lines: tuple[int, int]) -> None:
-    """Read a raw HTML block of a Markdown page into ``builder``'s blocks (comments and scripts vanish)."""
-    parser = _BlockParser(builder, lines)
+def add_html_block(
+    builder: DocBuilder, html: str, lines: tuple[int, int], inline_markdown: Callable | None = None
+) -> None:
+    """Read a raw HTML block into ``builder``'s blocks (comments and scripts vanish). ``inline_markdown``
+    (text, InlineText), when given, reads the text between tags as inline Markdown."""
+    parser = _BlockParser(builder, lines, inline_markdown)
     parser.feed(html)
     parser.close()

@@ -53,7 +53,7 @@ def read_markdown(source: str, raw: str) -> Document | None:
     text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if source.lower().endswith(".mdx"):
         text = _MDX_COMMENT.sub("", _MDX_LINE.sub("", text))
-    tokens = _MD.parse(_open_components(text))
+    tokens = _MD.parse(text)
     meta: dict = {}
     b = DocBuilder(markup=True)
     title: str | None = None
@@ -74,35 +74,6 @@ def read_markdown(source: str, raw: str) -> Document | None:
         url=url,
         description=_meta_str(meta, "description") or "",
     )
-
-
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_COMPONENT_LINE = re.compile(r"^\s*(?:<[A-Z][\w.]*(?:\s[^<>]*)?>|</[A-Z][\w.]*\s*>)\s*$")
-
-
-def _open_components(text: str) -> str:
-    """Put blank lines around lines that are only a component's opening or closing tag (``<Callout>``,
-    ``</Tab>``), outside code fences, so that the Markdown between them is read as Markdown (as MDX and Vue
-    do) rather than as one raw HTML block."""
-    out: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        m = _FENCE.match(line)
-        if fence is None and m:
-            fence = m.group(1)
-        elif (
-            fence is not None
-            and m
-            and m.group(1)[0] == fence[0]
-            and len(m.group(1)) >= len(fence)
-            and not line.strip().strip(fence[0])
-        ):
-            fence = None
-        if fence is None and _COMPONENT_LINE.match(line):
-            out.extend(["", line, ""])
-        else:
-            out.append(line)
-    return "\n".join(out)
 
 
 def _same_title(a: str, b: str) -> bool:
@@ -178,7 +149,7 @@ class _Reader:
                 self.b.add("code", code, lang=lang, lines=_lines(tok), level=len(self.lists))
                 self.tight_next = False
             elif t == "html_block":
-                add_html_block(self.b, tok.content, _lines(tok))
+                add_html_block(self.b, tok.content, _lines(tok), inline_markdown=_inline_markdown)
                 self.tight_next = False
             elif t in ("bullet_list_open", "ordered_list_open"):
                 start = int(tok.attrs.get("start", 1)) if t == "ordered_list_open" else tok.markup or "-"
@@ -245,9 +216,22 @@ class _Reader:
         return i + 1
 
 
+def _inline_markdown(text: str, out: InlineText) -> None:
+    """Text inside a raw HTML block of a Markdown page (a component's body) is Markdown too, as MDX and Vue
+    read it: its inline code and emphasis become styles, not backticks and asterisks."""
+    tokens = _MD.parseInline(text)
+    children = tokens[0].children if tokens and tokens[0].children else []
+    _inline_into(children, out)
+
+
 def inline_text(children: list[Token]) -> tuple[str, tuple]:
     """The readable text of an inline token's children and its style spans."""
     out = InlineText()
+    _inline_into(children, out)
+    return out.finish()
+
+
+def _inline_into(children: list[Token], out: InlineText) -> None:
     html = InlineHtml(out)
     for c in children:
         t = c.type
@@ -267,4 +251,3 @@ def inline_text(children: list[Token]) -> tuple[str, tuple]:
         elif t == "html_inline":
             html.feed(c.content)
         # link_open/link_close: the link text stays; image: disappears
-    return out.finish()
