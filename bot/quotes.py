@@ -1,0 +1,565 @@
+"""Quotes of formatted pages (Markdown, HTML) as Discord markdown that reads like the page.
+
+The quote text is exact; only its presentation is built here, from the quote's blocks and style spans:
+- paragraphs, list items (their marker kept as a Discord list marker), block quotes (``> ``) and table rows
+  are display lines of escaped text with their inline styles (``**b**``, ``*i*``, ``~~s~~``, inline code);
+- a heading is a bold line; a code block is a fenced block with its language, its lines verbatim except for
+  the zero-width spaces of `escaping.code_safe` (no fence can be closed from inside, no mention forms);
+- the focus: prose in bold (merged with the page's own bold), a code block marked by a ``▶`` line.
+
+Styles are emitted per display line from the set of styles active at each character, as properly nested
+markers that are closed before the line ends (a span cut by a line break or a truncation is closed there).
+Markers that would touch (``*a*`` then ``**b**``) are kept apart by a zero-width space; inline code whose text
+holds ``*`` or ``~`` is set outside the surrounding bold/italic/strike, whose closing markers it would
+otherwise supply in Discord's parser.
+
+When the whole quote does not fit the limit, whole lines are kept around the focus (first the focus lines,
+then one line before, one after, and so on), a line that does not fit is cut on a word (prose) or left out
+(code, counted in a "… N more lines" note outside the fence). Work is linear in the quote's length, apart
+from a binary search over the one or two lines cut at the window's edges.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from index.models import Block
+
+from .escaping import ELLIPSIS, ZWSP, clip, code_safe, escape_tokens, fence_language, inline_code
+
+FOCUS_MARK = "\u25b6"
+FENCE = "```"
+_MARKERS = {"b": "**", "i": "*", "s": "~~"}
+_ORDER = {"b": 0, "i": 1, "s": 2, "code": 3}
+_LIST_MARKER = re.compile(r" *(?:-|\d{1,9}\.) ")
+_NOTE_RESERVE = 2 * (len(f"{ELLIPSIS} 99999 lines above") + 1) + 4
+_MIN_PARTIAL = 40  # a cut line at the window's edge must have at least this much room
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    kind: str  # "text" | "code" | "blank"
+    seg: int  # index into the layout's segments; -1 for a blank separator line
+
+
+def render_markup(
+    text: str,
+    blocks: Sequence[Block],
+    limit: int,
+    focus: tuple[int, int] | None = None,
+    *,
+    bold_focus: bool = True,
+) -> str:
+    """``text`` (a quote of a formatted page, with its blocks) as Discord markdown of at most ``limit``
+    characters, the focus in view: bold for prose when ``bold_focus``, a ``▶`` line above focused code."""
+    if limit <= 0 or not text.strip():
+        return ""
+    if focus is not None:
+        a, b = max(0, focus[0]), min(len(text), focus[1])
+        focus = (a, b) if a < b else None
+    return _Layout(text, blocks, focus, bold_focus).render(limit)
+
+
+def slice_blocks(blocks: Sequence[Block], start: int, end: int) -> tuple[Block, ...]:
+    """The blocks of ``text[start:end]``, offsets relative to the slice (for a quote of the focus alone)."""
+    return tuple(b.shifted(start, start, end) for b in blocks if b.end > start and b.start < end)
+
+
+class _Layout:
+    def __init__(self, text: str, blocks: Sequence[Block], focus: tuple[int, int] | None, bold: bool) -> None:
+        self.text = text
+        self.focus = focus
+        self.tokens = escape_tokens(text)
+        self.segs = _segments(text, blocks)
+        self.lines: list[_Line] = []
+        self.seg_lines: list[tuple[int, int]] = []  # first and last display line of each segment
+        self._split_lines()
+        self.spans: list[list[tuple[int, int, str]]] = [[] for _ in self.lines]
+        self._place_spans(bold)
+        self.focus_code = {
+            k
+            for k, s in enumerate(self.segs)
+            if s.kind == "code" and focus is not None and s.start < focus[1] and focus[0] < s.end
+        }
+        self.langs = [fence_language(s.lang) if s.kind == "code" else "" for s in self.segs]
+        self.has_prose = any(line.kind == "text" for line in self.lines)
+        self._cost: dict[int, int] = {}
+
+    # -- structure ---------------------------------------------------------------------------------------
+
+    def _split_lines(self) -> None:
+        text = self.text
+        prev_end: int | None = None
+        for k, seg in enumerate(self.segs):
+            if prev_end is not None and text.count("\n", prev_end, seg.start) >= 2:
+                self.lines.append(_Line(prev_end, prev_end, "blank", -1))
+            first = len(self.lines)
+            pos = seg.start
+            while True:
+                nl = text.find("\n", pos, seg.end)
+                end = seg.end if nl < 0 else nl
+                kind = "code" if seg.kind == "code" else "text" if text[pos:end].strip() else "blank"
+                self.lines.append(_Line(pos, end, kind, k))
+                if nl < 0:
+                    break
+                pos = nl + 1
+            self.seg_lines.append((first, len(self.lines) - 1))
+            prev_end = seg.end
+
+    def _place_spans(self, bold_focus: bool) -> None:
+        """Each text line's style spans: its block's styles, the heading's bold, the focus's bold."""
+        starts = [line.start for line in self.lines]
+
+        def place(a: int, b: int, style: str, first: int, last: int) -> None:
+            k = max(first, bisect_right(starts, a, first, last + 1) - 1)
+            while k <= last and self.lines[k].start < b:
+                line = self.lines[k]
+                if line.kind == "text" and a < line.end:
+                    self.spans[k].append((max(a, line.start), min(b, line.end), style))
+                k += 1
+
+        for n, seg in enumerate(self.segs):
+            if seg.kind == "code":
+                continue
+            first, last = self.seg_lines[n]
+            for s in seg.styles:
+                if s.style in _ORDER:
+                    place(max(s.start, seg.start), min(s.end, seg.end), s.style, first, last)
+            if seg.kind == "heading":
+                place(seg.start, seg.end, "b", first, last)
+            elif bold_focus and self.focus is not None:
+                a, b = max(self.focus[0], seg.start), min(self.focus[1], seg.end)
+                if a < b:
+                    place(a, b, "b", first, last)
+
+    # -- one display line --------------------------------------------------------------------------------
+
+    def line_text(self, k: int, lo: int | None = None, hi: int | None = None) -> str:
+        """Display line ``k`` (or its part ``[lo, hi)``, with an ellipsis where it is cut)."""
+        line = self.lines[k]
+        lo = line.start if lo is None else lo
+        hi = line.end if hi is None else hi
+        if line.kind == "blank":
+            return ""
+        if line.kind == "code":
+            body = code_safe(self.text[lo:hi])
+            return body + ELLIPSIS if hi < line.end else body
+        seg = self.segs[line.seg]
+        prefix = "> " if seg.kind == "quote" else ""
+        if lo > line.start:
+            prefix += ELLIPSIS
+        elif seg.kind == "list_item" and line.start == seg.start:
+            m = _LIST_MARKER.match(self.text, lo, hi)
+            if m:
+                prefix += self.text[lo : m.end()]
+                lo = m.end()
+        body = _emit(self.text, self.tokens, lo, hi, self.spans[k])
+        return prefix + body + (ELLIPSIS if hi < line.end else "")
+
+    def cost(self, k: int) -> int:
+        if k not in self._cost:
+            self._cost[k] = len(self.line_text(k))
+        return self._cost[k]
+
+    def overhead(self, seg: int) -> int:
+        """Characters a code block adds once any of its lines is shown: fences (and the focus mark)."""
+        extra = len(FOCUS_MARK) + 1 if seg in self.focus_code else 0
+        return len(FENCE) + len(self.langs[seg]) + 1 + len(FENCE) + 1 + extra
+
+    # -- assembling a window ----------------------------------------------------------------------------
+
+    def assemble(self, i0: int, i1: int, lo0: int | None = None, hi1: int | None = None) -> str:
+        """Lines ``i0..i1`` (the first cut from ``lo0``, the last up to ``hi1``), code fenced, cuts noted."""
+        lines = self.lines
+        while i0 < i1 and lines[i0].kind == "blank":
+            i0, lo0 = i0 + 1, None
+        while i1 > i0 and lines[i1].kind == "blank":
+            i1, hi1 = i1 - 1, None
+        content = [k for k, line in enumerate(lines) if line.kind != "blank"]
+        first, last = (content[0], content[-1]) if content else (0, -1)
+        shown_prose = any(lines[k].kind == "text" for k in range(i0, i1 + 1))
+        out: list[str] = []
+        k = i0
+        while k <= i1:
+            line = lines[k]
+            if line.kind != "code":
+                out.append(self.line_text(k, lo0 if k == i0 else None, hi1 if k == i1 else None))
+                if k == i0 and k > first and lo0 is None:
+                    out.insert(len(out) - 1, ELLIPSIS)
+                if k == i1 and k < last and hi1 is None:
+                    out.append(ELLIPSIS)
+                k += 1
+                continue
+            seg = line.seg
+            seg_first, seg_last = self.seg_lines[seg]
+            j = k
+            while j < i1 and lines[j + 1].seg == seg:
+                j += 1
+            if k > seg_first:
+                out.append(f"{ELLIPSIS} {_lines(k - seg_first)} above")
+            elif k == i0 and k > first:
+                out.append(ELLIPSIS)
+            if seg in self.focus_code and shown_prose:
+                out.append(FOCUS_MARK)
+            out.append(FENCE + self.langs[seg])
+            out.extend(self.line_text(n, None, hi1 if n == i1 else None) for n in range(k, j + 1))
+            out.append(FENCE)
+            if j < seg_last:
+                out.append(f"{ELLIPSIS} {_lines(seg_last - j, more=True)}")
+            elif j == i1 and j < last:
+                out.append(ELLIPSIS)
+            k = j + 1
+        return "\n".join(out)
+
+    # -- choosing the window ----------------------------------------------------------------------------
+
+    def render(self, limit: int) -> str:
+        content = [k for k, line in enumerate(self.lines) if line.kind != "blank"]
+        if not content:
+            return ""
+        first, last = content[0], content[-1]
+        whole = self.assemble(first, last)
+        if len(whole) <= limit:
+            return whole
+        budget = limit - _NOTE_RESERVE
+        if budget <= 0:
+            return _fallback(self.text, self.focus, limit)
+        f0, f1 = self._focus_lines(first)
+        window = self._grow(f0, f1, first, last, budget)
+        for _ in range(8):  # the estimate is conservative; this only guards against a miscount
+            out = self.assemble(*window)
+            if len(out) <= limit:
+                return out
+            i0, i1, lo0, hi1 = window
+            if i1 > f1 and i1 > i0:
+                window = (i0, i1 - 1, lo0, None)
+            elif i0 < f0 and i0 < i1:
+                window = (i0 + 1, i1, None, hi1)
+            else:
+                break
+        return _fallback(self.text, self.focus, limit)
+
+    def _focus_lines(self, first: int) -> tuple[int, int]:
+        if self.focus is None:
+            return first, first
+        a, b = self.focus
+        hit = [
+            k
+            for k, line in enumerate(self.lines)
+            if line.kind != "blank" and line.start < b and a <= line.end
+        ]
+        return (hit[0], hit[-1]) if hit else (first, first)
+
+    def _add_cost(self, k: int, touched: set[int]) -> int:
+        line = self.lines[k]
+        c = self.cost(k) + 1
+        if line.kind == "code" and line.seg not in touched:
+            c += self.overhead(line.seg)
+        return c
+
+    def _grow(
+        self, f0: int, f1: int, first: int, last: int, budget: int
+    ) -> tuple[int, int, int | None, int | None]:
+        touched: set[int] = set()
+        size = 0
+        i1 = f0 - 1
+        for k in range(f0, f1 + 1):
+            c = self._add_cost(k, touched)
+            if size + c > budget:
+                break
+            size += c
+            touched.add(self.lines[k].seg)
+            i1 = k
+        if i1 < f0:  # not even the first focus line fits whole: cut it
+            return self._cut_first(f0, budget)
+        if i1 < f1:  # the focus is longer than the room: show its beginning
+            return (f0, i1, None, self._cut_after(i1 + 1, budget - size))
+        i0 = f0
+        before, after = f0 - 1, f1 + 1
+        open_before, open_after = before >= first, after <= last
+        turn_before = True
+        while open_before or open_after:
+            if turn_before and open_before:
+                c = self._add_cost(before, touched)
+                if size + c <= budget:
+                    size += c
+                    touched.add(self.lines[before].seg)
+                    i0, before = before, before - 1
+                    open_before = before >= first
+                else:
+                    open_before = False
+            elif not turn_before and open_after:
+                c = self._add_cost(after, touched)
+                if size + c <= budget:
+                    size += c
+                    touched.add(self.lines[after].seg)
+                    i1, after = after, after + 1
+                    open_after = after <= last
+                else:
+                    open_after = False
+            turn_before = not turn_before
+        hi1 = self._cut_after(after, budget - size) if after <= last else None
+        if hi1 is not None:
+            size += len(self.line_text(after, None, hi1)) + 1
+            i1 = after
+        lo0 = self._cut_before(before, budget - size) if before >= first else None
+        if lo0 is not None:
+            i0 = before
+        return (i0, i1, lo0, hi1)
+
+    def _cut_after(self, k: int, room: int) -> int | None:
+        """The longest head ``[start, hi)`` of text line ``k`` that fits ``room`` (cut on a word), or None."""
+        if k >= len(self.lines) or self.lines[k].kind != "text" or room < _MIN_PARTIAL:
+            return None
+        line = self.lines[k]
+        hi = _longest(line.start, line.end, lambda h: len(self.line_text(k, None, h)) + 1 <= room)
+        hi = _word_cut_back(self.text, line.start, hi)
+        return hi if hi > line.start else None
+
+    def _cut_before(self, k: int, room: int) -> int | None:
+        """The longest tail ``[lo, end)`` of text line ``k`` that fits ``room`` (cut on a word), or None."""
+        if k < 0 or self.lines[k].kind != "text" or room < _MIN_PARTIAL:
+            return None
+        line = self.lines[k]
+        span = line.end - line.start
+        n = _longest(0, span, lambda n: len(self.line_text(k, line.end - n, None)) + 1 <= room)
+        lo = _word_cut_forward(self.text, line.end - n, line.end)
+        return lo if line.start < lo < line.end else None
+
+    def _cut_first(self, k: int, budget: int) -> tuple[int, int, int | None, int | None]:
+        """A window inside focus line ``k``, which alone is longer than the room."""
+        line = self.lines[k]
+        if line.kind == "code":
+            room = budget - self.overhead(line.seg) - 1
+            hi = _longest(
+                line.start, line.end, lambda h: len(code_safe(self.text[line.start : h])) + 1 <= room
+            )
+            return (k, k, None, hi if hi > line.start else line.start)
+        lo = line.start
+        if self.focus is not None and self.focus[0] > line.start:
+            focus_end = min(self.focus[1], line.end)
+            if len(self.line_text(k, None, focus_end)) + 1 > budget:
+                lo = _word_start(self.text, line.start, self.focus[0])
+        hi = _longest(lo, line.end, lambda h: len(self.line_text(k, lo, h)) + 1 <= budget)
+        hi = _word_cut_back(self.text, lo, hi)
+        return (k, k, lo if lo > line.start else None, max(hi, lo))
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+
+
+def _segments(text: str, blocks: Sequence[Block]) -> list[Block]:
+    """The quote's blocks in order, clipped to the text, without overlaps; text no block covers (there
+    should be none) becomes a paragraph so that nothing is silently dropped."""
+    out: list[Block] = []
+    pos = 0
+
+    def gap(a: int, b: int) -> None:
+        if text[a:b].strip():
+            lead = len(text[a:b]) - len(text[a:b].lstrip())
+            tail = len(text[a:b].rstrip())
+            out.append(Block("paragraph", a + lead, a + tail))
+
+    for blk in sorted(blocks, key=lambda b: (b.start, b.end)):
+        a, e = max(blk.start, pos), min(blk.end, len(text))
+        if e <= a:
+            continue
+        gap(pos, a)
+        out.append(blk if (a, e) == (blk.start, blk.end) else replace(blk, start=a, end=e))
+        pos = e
+    gap(pos, len(text))
+    return out
+
+
+def _emit(text: str, tokens: Sequence[str], lo: int, hi: int, spans: Sequence[tuple[int, int, str]]) -> str:
+    """``text[lo:hi]`` (one line) as escaped markdown with its styles, every marker closed by ``hi``."""
+    if lo >= hi:
+        return ""
+    wanted: dict[str, list[tuple[int, int]]] = {"b": [], "i": [], "s": [], "code": []}
+    for a, b, style in spans:
+        a, b = max(a, lo), min(b, hi)
+        if a < b:
+            wanted[style].append((a, b))
+    if not any(wanted.values()):
+        return "".join(tokens[lo:hi])
+    code = [(a, b) for a, b in _merge(wanted["code"]) if text[a:b].strip()]
+    bare = [(a, b) for a, b in code if "*" in text[a:b] or "~" in text[a:b]]
+    items = [(a, b, "code") for a, b in code]
+    starts = [a for a, _ in code]
+    for style in ("b", "i", "s"):
+        widened = _merge([_widen(a, b, code, starts) for a, b in wanted[style]])
+        items += [(a, b, style) for a, b in _trim(text, _subtract(widened, bare))]
+    out: list[str] = []
+    stack: list[tuple[int, str]] = []  # (end, style) of open markers, innermost last
+    pos = lo
+    closed = False  # the last thing written is a closing marker
+
+    def text_to(end: int) -> None:
+        nonlocal pos, closed
+        if end > pos:
+            out.append("".join(tokens[pos:end]))
+            closed = False
+            pos = end
+
+    def close_top() -> None:
+        nonlocal pos, closed
+        end, style = stack.pop()
+        if style == "code":
+            start = code_from.pop()
+            body = text[start:end]
+            out.append(inline_code(body) if body.strip() else "".join(tokens[start:end]))
+            pos, closed = end, False
+        else:
+            text_to(end)
+            out.append(_MARKERS[style])
+            closed = True
+
+    code_from: list[int] = []
+    for a, b, style in _laminar(text, items):
+        while stack and stack[-1][0] <= a:
+            close_top()
+        text_to(a)
+        if style == "code":
+            code_from.append(a)
+        else:
+            if closed:
+                out.append(ZWSP)  # keeps "*a*" and "**b**" from reading as one run of asterisks
+            out.append(_MARKERS[style])
+            closed = False
+        stack.append((b, style))
+    while stack:
+        close_top()
+    text_to(hi)
+    return "".join(out)
+
+
+def _widen(a: int, b: int, code: list[tuple[int, int]], starts: list[int]) -> tuple[int, int]:
+    """A style interval whose end falls inside an inline code span grows to the whole span (a code span is
+    formatted as a whole or not at all)."""
+    k = bisect_right(starts, a) - 1
+    if k >= 0 and code[k][0] < a < code[k][1]:
+        a = code[k][0]
+    k = bisect_right(starts, b) - 1
+    if k >= 0 and code[k][0] < b < code[k][1]:
+        b = code[k][1]
+    return a, b
+
+
+def _laminar(text: str, items: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The intervals made properly nested, in opening order: an interval that crosses the end of an enclosing
+    one is split there (the rest starts after white space); nothing opens inside inline code. Equal intervals
+    nest in a fixed order (code innermost)."""
+    heap = [(a, -b, _ORDER[s], b, s) for a, b, s in items]
+    heapq.heapify(heap)
+    out: list[tuple[int, int, str]] = []
+    stack: list[tuple[int, str]] = []
+
+    def later(start: int, order: int, b: int, style: str) -> None:
+        while start < b and text[start].isspace():
+            start += 1
+        if start < b:
+            heapq.heappush(heap, (start, -b, order, b, style))
+
+    while heap:
+        a, _, order, b, style = heapq.heappop(heap)
+        while stack and stack[-1][0] <= a:
+            stack.pop()
+        if stack and stack[-1][1] == "code":
+            if b > stack[-1][0]:
+                later(stack[-1][0], order, b, style)
+            continue
+        if stack and b > stack[-1][0]:
+            end = stack[-1][0]
+            later(end, order, b, style)
+            b = end
+        out.append((a, b, style))
+        stack.append((b, style))
+    return out
+
+
+def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _subtract(intervals: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if not holes:
+        return intervals
+    out: list[tuple[int, int]] = []
+    for a, b in intervals:
+        for ha, hb in holes:
+            if hb <= a or ha >= b:
+                continue
+            if ha > a:
+                out.append((a, ha))
+            a = max(a, hb)
+            if a >= b:
+                break
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _trim(text: str, intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Intervals without white space at either end (Discord's ``*x*`` cannot start or end with a space)."""
+    out = []
+    for a, b in intervals:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _longest(lo: int, hi: int, fits) -> int:  # noqa: ANN001 - a predicate
+    """Largest ``x`` in ``[lo, hi]`` with ``fits(x)`` (``fits`` is monotone), or ``lo``."""
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _word_cut_back(text: str, start: int, end: int) -> int:
+    """``end`` moved back to the white space before it when one is within 40 characters."""
+    space = text.rfind(" ", start, end)
+    if end < len(text) and not text[end].isspace() and space > start and end - space <= 40:
+        return space
+    return end
+
+
+def _word_cut_forward(text: str, start: int, end: int) -> int:
+    if start > 0 and not text[start - 1].isspace():
+        space = text.find(" ", start, end)
+        if space >= 0 and space - start <= 40:
+            return space + 1
+    return start
+
+
+def _word_start(text: str, line_start: int, index: int) -> int:
+    space = text.rfind(" ", line_start, index)
+    return space + 1 if space >= line_start and index - space <= 40 else index
+
+
+def _lines(n: int, *, more: bool = False) -> str:
+    return f"{n} {'more ' if more else ''}line{'s' if n != 1 else ''}"
+
+
+def _fallback(text: str, focus: tuple[int, int] | None, limit: int) -> str:
+    """One escaped line of the focus: only for limits too small for any structure."""
+    return clip(text[focus[0] : focus[1]] if focus else text, limit)
