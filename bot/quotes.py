@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from index.models import Block
 
-from .escaping import ELLIPSIS, ZWSP, clip, code_safe, escape_tokens, fence_language, inline_code
+from .escaping import ELLIPSIS, ZWSP, code_safe, escape_tokens, fence_language, inline_code
 
 FOCUS_MARK = "\u25b6"
 FENCE = "```"
@@ -224,9 +224,10 @@ class _Layout:
         if not content:
             return ""
         first, last = content[0], content[-1]
-        whole = self.assemble(first, last)
-        if len(whole) <= limit:
-            return whole
+        if len(self.text) - self.text.count("\n") <= limit:  # else it cannot fit: no character shrinks
+            whole = self.assemble(first, last)
+            if len(whole) <= limit:
+                return whole
         budget = limit - _NOTE_RESERVE
         if budget <= 0:
             return _fallback(self.text, self.focus, limit)
@@ -267,19 +268,12 @@ class _Layout:
         self, f0: int, f1: int, first: int, last: int, budget: int
     ) -> tuple[int, int, int | None, int | None]:
         touched: set[int] = set()
-        size = 0
-        i1 = f0 - 1
-        for k in range(f0, f1 + 1):
-            c = self._add_cost(k, touched)
-            if size + c > budget:
-                break
-            size += c
-            touched.add(self.lines[k].seg)
-            i1 = k
-        if i1 < f0:  # not even the first focus line fits whole: cut it
-            return self._cut_first(f0, budget)
-        if i1 < f1:  # the focus is longer than the room: show its beginning
-            return (f0, i1, None, self._cut_after(i1 + 1, budget - size))
+        focus_size = sum(self._add_cost(k, touched) for k in range(f0, f1 + 1))
+        if focus_size > budget:  # the focus alone is longer than the room
+            return self._focus_head(f0, f1, first, budget)
+        size = focus_size
+        touched.update(self.lines[k].seg for k in range(f0, f1 + 1))
+        i1 = f1
         i0 = f0
         before, after = f0 - 1, f1 + 1
         open_before, open_after = before >= first, after <= last
@@ -318,7 +312,11 @@ class _Layout:
         if k >= len(self.lines) or self.lines[k].kind != "text" or room < _MIN_PARTIAL:
             return None
         line = self.lines[k]
-        hi = _longest(line.start, line.end, lambda h: len(self.line_text(k, None, h)) + 1 <= room)
+        hi = _longest(
+            line.start,
+            min(line.end, line.start + room),
+            lambda h: len(self.line_text(k, None, h)) + 1 <= room,
+        )
         hi = _word_cut_back(self.text, line.start, hi)
         return hi if hi > line.start else None
 
@@ -328,27 +326,52 @@ class _Layout:
             return None
         line = self.lines[k]
         span = line.end - line.start
-        n = _longest(0, span, lambda n: len(self.line_text(k, line.end - n, None)) + 1 <= room)
+        n = _longest(0, min(span, room), lambda n: len(self.line_text(k, line.end - n, None)) + 1 <= room)
         lo = _word_cut_forward(self.text, line.end - n, line.end)
         return lo if line.start < lo < line.end else None
 
-    def _cut_first(self, k: int, budget: int) -> tuple[int, int, int | None, int | None]:
-        """A window inside focus line ``k``, which alone is longer than the room."""
-        line = self.lines[k]
-        if line.kind == "code":
-            room = budget - self.overhead(line.seg) - 1
-            hi = _longest(
-                line.start, line.end, lambda h: len(code_safe(self.text[line.start : h])) + 1 <= room
-            )
-            return (k, k, None, hi if hi > line.start else line.start)
+    def _focus_head(
+        self, f0: int, f1: int, first: int, budget: int
+    ) -> tuple[int, int, int | None, int | None]:
+        """The beginning of a focus longer than the room, after its lead-in line when that is short (the
+        sentence that introduces a code block, the question heading)."""
+        touched: set[int] = set()
+        i0, size = f0, 0
+        lead = f0 - 1
+        while lead >= first and self.lines[lead].kind == "blank":
+            lead -= 1
+        if lead >= first and self.lines[lead].kind == "text":
+            cost = sum(self._add_cost(k, touched) for k in range(lead, f0))
+            if cost <= budget // 5:
+                i0, size = lead, cost
+        i1 = f0 - 1
+        for k in range(f0, f1 + 1):
+            c = self._add_cost(k, touched)
+            if size + c > budget:
+                break
+            size += c
+            touched.add(self.lines[k].seg)
+            i1 = k
+        if i1 >= f0:
+            return (i0, i1, None, self._cut_after(i1 + 1, budget - size))
+        line = self.lines[f0]
+        if line.kind == "code":  # one code line longer than the room: its head, marked as cut
+            room = budget - size - self.overhead(line.seg) - 1
+            end = min(line.end, line.start + max(room, 0))
+            hi = _longest(line.start, end, lambda h: len(code_safe(self.text[line.start : h])) + 1 <= room)
+            return (i0, f0, None, hi)
         lo = line.start
         if self.focus is not None and self.focus[0] > line.start:
             focus_end = min(self.focus[1], line.end)
-            if len(self.line_text(k, None, focus_end)) + 1 > budget:
+            if size + len(self.line_text(f0, None, focus_end)) + 1 > budget:
+                i0, size = f0, 0
                 lo = _word_start(self.text, line.start, self.focus[0])
-        hi = _longest(lo, line.end, lambda h: len(self.line_text(k, lo, h)) + 1 <= budget)
+        room = budget - size
+        hi = _longest(lo, min(line.end, lo + room), lambda h: len(self.line_text(f0, lo, h)) + 1 <= room)
         hi = _word_cut_back(self.text, lo, hi)
-        return (k, k, lo if lo > line.start else None, max(hi, lo))
+        if lo > line.start:
+            return (f0, f0, lo, max(hi, lo))
+        return (i0, f0, None, max(hi, lo))
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
@@ -397,30 +420,38 @@ def _emit(text: str, tokens: Sequence[str], lo: int, hi: int, spans: Sequence[tu
         items += [(a, b, style) for a, b in _trim(text, _subtract(widened, bare))]
     out: list[str] = []
     stack: list[tuple[int, str]] = []  # (end, style) of open markers, innermost last
+    code_from: list[int] = []
     pos = lo
-    closed = False  # the last thing written is a closing marker
+    last = ""  # what was written last: "text", "open", "close" or "code"
 
     def text_to(end: int) -> None:
-        nonlocal pos, closed
+        nonlocal pos, last
         if end > pos:
             out.append("".join(tokens[pos:end]))
-            closed = False
-            pos = end
+            pos, last = end, "text"
+
+    def marker(style: str, kind: str) -> None:
+        nonlocal last
+        mark = _MARKERS[style]
+        # A zero-width space keeps a marker from joining the asterisks or tildes before it: an escaped
+        # "\*" or "\~" ("~~\~~~" would close on the escaped tilde) or a closing marker ("*a***b**").
+        if (last == "text" and out[-1].endswith(mark[0])) or (last == "close" and kind == "open"):
+            out.append(ZWSP)
+        out.append(mark)
+        last = kind
 
     def close_top() -> None:
-        nonlocal pos, closed
+        nonlocal pos, last
         end, style = stack.pop()
         if style == "code":
             start = code_from.pop()
             body = text[start:end]
             out.append(inline_code(body) if body.strip() else "".join(tokens[start:end]))
-            pos, closed = end, False
+            pos, last = end, "code"
         else:
             text_to(end)
-            out.append(_MARKERS[style])
-            closed = True
+            marker(style, "close")
 
-    code_from: list[int] = []
     for a, b, style in _laminar(text, items):
         while stack and stack[-1][0] <= a:
             close_top()
@@ -428,10 +459,7 @@ def _emit(text: str, tokens: Sequence[str], lo: int, hi: int, spans: Sequence[tu
         if style == "code":
             code_from.append(a)
         else:
-            if closed:
-                out.append(ZWSP)  # keeps "*a*" and "**b**" from reading as one run of asterisks
-            out.append(_MARKERS[style])
-            closed = False
+            marker(style, "open")
         stack.append((b, style))
     while stack:
         close_top()
@@ -561,5 +589,17 @@ def _lines(n: int, *, more: bool = False) -> str:
 
 
 def _fallback(text: str, focus: tuple[int, int] | None, limit: int) -> str:
-    """One escaped line of the focus: only for limits too small for any structure."""
-    return clip(text[focus[0] : focus[1]] if focus else text, limit)
+    """The first line of the focus (or of the quote), escaped, cut to ``limit``: only for limits too small
+    for any structure."""
+    part = text[focus[0] : focus[1]] if focus else text
+    line = next((ln.strip() for ln in part.split("\n") if ln.strip()), "")
+    tokens = escape_tokens(line)
+    if sum(map(len, tokens)) <= limit:
+        return "".join(tokens)
+    kept, size = [], len(ELLIPSIS)
+    for token in tokens:
+        if size + len(token) > limit:
+            break
+        kept.append(token)
+        size += len(token)
+    return "".join(kept) + ELLIPSIS if limit >= len(ELLIPSIS) else ""

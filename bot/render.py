@@ -280,6 +280,9 @@ def render_quote_card(hit: Hit) -> str:
         b -= 1
     if a >= b:
         a, b = 0, len(hit.quote)
+    for blk in hit.blocks if hit.markup else ():
+        if blk.kind == "code" and blk.start < b and a < blk.end:  # code is quoted whole lines or not at all
+            a, b = min(a, blk.start), max(b, blk.end)
     quote = quote_markdown(
         hit.quote[a:b],
         CONTENT_LIMIT - len(attribution) - 1,
