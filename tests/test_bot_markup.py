@@ -48,7 +48,10 @@ def faq_setup(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> tuple[
     (corpus / "guide").mkdir(parents=True)
     (corpus / "guide" / "moderation.md").write_text(PAGE, encoding="utf-8")
     settings = IndexSettings(
-        _env_file=None, corpus_dir=corpus, store_dir=root / "store", source_url="https://docs.example.org/{path}"
+        _env_file=None,
+        corpus_dir=corpus,
+        store_dir=root / "store",
+        source_url="https://docs.example.org/{path}",
     )
     retriever = open_indexed_retriever(settings, embedder)
     yield retriever, settings
@@ -72,7 +75,10 @@ async def test_ask_posts_the_code_answer_fenced_with_its_section_and_page_link(
     top = message["embeds"][0]
     hit = faq_setup[0].search(question, 3).hits[0]
     shown = check_markup(top["description"], hit.quote)
-    assert "await interaction.guild.members.ban(target, { reason: 'spam' }); // never pings @everyone" in shown["code"]
+    assert (
+        "await interaction.guild.members.ban(target, { reason: 'spam' }); // never pings @everyone"
+        in shown["code"]
+    )
     assert "```js" in top["description"].split("\n")
     assert "`guild.members.ban()`" in top["description"]  # inline code kept (inside the bold focus or not)
     assert "**How do I ban a member from the server?**" in top["description"].split("\n")  # heading line
@@ -89,6 +95,10 @@ async def test_quote_card_shows_the_focus_and_a_masked_link(fake: FakeDiscord, f
     assert len(content) <= render.CONTENT_LIMIT and RAW_MENTION.search(content) is None
     quote, attribution = content.rsplit("\n", 1)
     assert "`null`" in quote and "`member.timeout()`" in quote
-    check_markup(quote, "Pass null as the duration to member.timeout() and the member can talk again at once.")
+    check_markup(
+        quote, "Pass null as the duration to member.timeout() and the member can talk again at once."
+    )
     assert attribution.startswith("\u2014 **Moderation FAQ \u203a Bans \u203a How do I remove a timeout?**")
-    assert attribution.endswith("[page](<https://docs.example.org/guide/moderation#how-do-i-remove-a-timeout>)")
+    assert attribution.endswith(
+        "[page](<https://docs.example.org/guide/moderation#how-do-i-remove-a-timeout>)"
+    )

@@ -128,7 +128,9 @@ def test_faq_attribution_has_the_section_path_file_lines_and_a_safe_link() -> No
     card = render.render_quote_card(hit)
     quote, attribution = card.rsplit("\n", 1)
     assert quote.startswith("```js\n") and quote.endswith("\n```")
-    assert attribution.startswith("\u2014 **Bot FAQ \u203a Commands \u203a How do I ping everyone?** \u00b7 faq/bot.md, lines")
+    assert attribution.startswith(
+        "\u2014 **Bot FAQ \u203a Commands \u203a How do I ping everyone?** \u00b7 faq/bot.md, lines"
+    )
     assert attribution.endswith(" \u00b7 [page](<https://example.org/faq/bot#how-do-i-ping-everyone>)")
     check_markup(quote, hit.quote)
 
@@ -208,7 +210,10 @@ def para(text: str, *styled: tuple[str, str]) -> list[Block]:
 
 def test_crossing_and_adjacent_styles_nest_and_stay_apart() -> None:
     t = "alpha beta gamma delta"
-    assert render_markup(t, para(t, ("alpha beta", "i"), ("beta gamma", "b")), 99) == "*alpha **beta*** **gamma** delta"
+    assert (
+        render_markup(t, para(t, ("alpha beta", "i"), ("beta gamma", "b")), 99)
+        == "*alpha **beta*** **gamma** delta"
+    )
     out = render_markup("alphabeta rest", para("alphabeta rest", ("alpha", "i"), ("beta", "b")), 99)
     assert out == f"*alpha*{ZWSP}**beta** rest"
     assert visible_line(out) == "alphabeta rest"
@@ -245,7 +250,10 @@ def test_300_line_code_block_is_cut_at_line_boundaries_with_a_marker() -> None:
 def test_quote_starting_inside_a_code_block_and_odd_languages() -> None:
     code = "line one\nline two\nline three"
     t = code + "\n\nAfter."
-    blocks = [Block("code", 0, len(code), lang="js:no-line-numbers"), Block("paragraph", len(code) + 2, len(t))]
+    blocks = [
+        Block("code", 0, len(code), lang="js:no-line-numbers"),
+        Block("paragraph", len(code) + 2, len(t)),
+    ]
     out = render_markup(t, blocks, 999)
     assert out.startswith("```js\nline one\n")
     blocks = [Block("code", 0, len(code), lang=":no-line-numbers {1,3}")]
@@ -270,7 +278,7 @@ def test_links_from_documents_cannot_inject_markdown() -> None:
     evil = "https://example.org/a b)[x](https://evil.example)<@123> @everyone*`|"
     safe = render.safe_url(evil)
     assert safe is not None and re.fullmatch(r"https://example\.org/[A-Za-z0-9/\-._~?#&=+%:,;!$]*", safe)
-    for bad in ("javascript:alert(1)", "https://evil.example\"/x", "/relative/path", "https://a b.org/", None):
+    for bad in ("javascript:alert(1)", 'https://evil.example"/x', "/relative/path", "https://a b.org/", None):
         assert render.safe_url(bad) is None
     doc, passages = read("faq/bot.md", FAQ)
     hit = hit_of(passages[0], None)
@@ -317,7 +325,9 @@ CODE_LINES = [
     "```", "``` js", "````", "@everyone", "<@123>", "console.log(`${a}`);", "    indented()", "",
     "https://x.example/a", "a``b", "y" * 700, "**kwargs", "~~~", "\\", "# heading",
 ]  # fmt: skip
-plain_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\u200b"), max_size=12)
+plain_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\u200b"), max_size=12
+)
 word = st.one_of(st.sampled_from(NASTY_WORDS), plain_text, st.sampled_from(["alpha", "beta", "gamma"]))
 
 
@@ -348,13 +358,18 @@ def pages(draw: st.DrawFn) -> tuple[str, tuple[Block, ...]]:
             if draw(st.integers(0, 5)) == 0:
                 lines = [f"line({i}) ``` @everyone" for i in range(300)]
             else:
-                lines = draw(st.lists(st.one_of(st.sampled_from(CODE_LINES), plain_text), min_size=1, max_size=12))
+                lines = draw(
+                    st.lists(st.one_of(st.sampled_from(CODE_LINES), plain_text), min_size=1, max_size=12)
+                )
             text = "\n".join(lines)
             if not text.strip():
                 text += "x"
             lang = draw(st.sampled_from(["", "js", "python", ":no-line-numbers", "c++ {1}", "`x`"]))
         elif kind == "table":
-            text = "\n".join(" | ".join(draw(st.lists(word, min_size=1, max_size=3))) for _ in range(2)).strip() or "x"
+            text = (
+                "\n".join(" | ".join(draw(st.lists(word, min_size=1, max_size=3))) for _ in range(2)).strip()
+                or "x"
+            )
         else:
             text, styles = draw(inline())
             if kind == "heading":
@@ -407,7 +422,9 @@ def assert_message_limits(rendered: render.Rendered) -> None:
     assert len(rendered.embeds) <= render.EMBEDS_PER_MESSAGE
     assert sum(len(e) for e in rendered.embeds) <= render.EMBED_TOTAL_LIMIT
     for e in rendered.embeds:
-        assert len(e.title or "") <= render.TITLE_LIMIT and len(e.description or "") <= render.DESCRIPTION_LIMIT
+        assert (
+            len(e.title or "") <= render.TITLE_LIMIT and len(e.description or "") <= render.DESCRIPTION_LIMIT
+        )
         for f in e.fields:
             assert 0 < len(f.value) <= render.FIELD_VALUE_LIMIT
             assert RAW_MENTION.search(f.value) is None
