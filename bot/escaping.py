@@ -107,13 +107,19 @@ def code_safe(code: str) -> str:
     return _CODE_HAZARDS.sub(lambda m: m.group(0) + ZWSP, code)
 
 
+_LEADING_TICK = re.compile(r" *`")
+_TRAILING_TICK = re.compile(r"` *$")
+
+
 def inline_code(code: str) -> str:
     """``code`` as a Discord inline code span: one backtick, or two when it holds one (runs of two or more
-    are broken by :func:`code_safe` first), padded with a space where the code starts or ends with one."""
+    are broken by :func:`code_safe` first), padded with a space where the code starts or ends with one
+    (after or before spaces only)."""
     body = code_safe(code)
     fence = "``" if "`" in body else "`"
-    left = " " if body.startswith("`") else ""
-    right = " " if body.endswith("`") else ""
+    # Discord drops one space before a leading run " *`" and after a trailing "` *": pad so it drops ours.
+    left = " " if _LEADING_TICK.match(body) else ""
+    right = " " if _TRAILING_TICK.search(body) else ""
     return f"{fence}{left}{body}{right}{fence}"
 
 
@@ -131,7 +137,9 @@ def fence_language(lang: str) -> str:
 # -- links ----------------------------------------------------------------------------------------------
 
 URL_LIMIT = 512
-_HOST = re.compile(r"[A-Za-z0-9.\-]+(?::\d{1,5})?")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?(?::\d{{1,5}})?")
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _URL_SAFE = "/-._~?#&=+%:,;!$"
 
 
@@ -139,7 +147,8 @@ def safe_url(url: str | None) -> str | None:
     """An http(s) address that cannot break out of an embed url or a masked link, or None.
 
     Host must be a plain host name (optionally a port); every other character outside letters, digits and
-    ``/-._~?#&=+%:,;!$`` is percent-encoded (spaces, brackets, parentheses, ``<>``, ``@``, backticks, ``*``…)."""
+    ``/-._~?#&=+%:,;!$`` is percent-encoded (spaces, brackets, parentheses, ``<>``, ``@``, backticks, ``*``…),
+    and so is a ``%`` that does not start an escape: Discord rejects a message whose embed url is malformed."""
     if not url:
         return None
     try:
@@ -150,7 +159,7 @@ def safe_url(url: str | None) -> str | None:
         return None
 
     def enc(part: str) -> str:
-        return quote(part, safe=_URL_SAFE)
+        return quote(_STRAY_PERCENT.sub("%25", part), safe=_URL_SAFE)
 
     out = urlunsplit(
         (parts.scheme.lower(), parts.netloc, enc(parts.path), enc(parts.query), enc(parts.fragment))

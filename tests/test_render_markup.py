@@ -197,6 +197,33 @@ def test_terminal_shows_code_inline_code_and_bold_readably() -> None:
     assert any("italic" in s for s in styles) and any("bold" in s for s in styles)
 
 
+def test_ask_prints_the_exact_quote_with_section_and_url(monkeypatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from bot import cli
+
+    doc, passages = read("faq/bot.md", FAQ)
+    p, code = code_passage(passages, "js")
+    hit = hit_of(p, (code.start, code.end), "https://example.org/{path}")
+    piped = io.StringIO()
+    monkeypatch.setattr(cli, "out", Console(file=piped, width=80, highlight=False))
+    cli.print_answer(Answer("q", True, (hit,)), threshold=0.5)
+    lines = piped.getvalue().split("\n")
+    assert "\n".join(line[3:] for line in lines[1 : 1 + p.text.count("\n") + 1]) == p.text  # verbatim
+    assert any(
+        "Bot FAQ \u203a Commands \u203a How do I ping everyone? \u00b7 faq/bot.md, lines" in x for x in lines
+    )
+    assert "   https://example.org/faq/bot#how-do-i-ping-everyone" in lines
+    styled = Console(file=io.StringIO(), force_terminal=True)
+    monkeypatch.setattr(cli, "out", styled)
+    text = cli._quote_text(hit)
+    assert text.plain == hit.quote
+    at = hit.quote.index("console.log")
+    assert any("green" in str(s.style) and s.start <= at < s.end for s in text.spans)
+
+
 # -- exact shapes ---------------------------------------------------------------------------------------
 
 
@@ -224,6 +251,14 @@ def test_inline_code_with_asterisks_stays_outside_bold() -> None:
     out = render_markup(t, para(t, ("**kwargs", "code")), 99, (0, len(t)))
     assert out == "**Pass** `**kwargs` **to the call.**"
     assert visible_line(out) == t
+
+
+def test_inline_code_with_backticks_and_spaces_shows_exactly() -> None:
+    for code in ("a`b", "`start", "end`", "x ` ", " `y", "``run``", "@everyone`"):
+        t = f"see {code} here"
+        out = render_markup(t, para(t, (code, "code")), 99)
+        assert visible_line(out) == t, (code, out)
+        assert "```" not in out
 
 
 def test_a_cut_style_is_closed_on_the_line() -> None:
@@ -278,7 +313,15 @@ def test_links_from_documents_cannot_inject_markdown() -> None:
     evil = "https://example.org/a b)[x](https://evil.example)<@123> @everyone*`|"
     safe = render.safe_url(evil)
     assert safe is not None and re.fullmatch(r"https://example\.org/[A-Za-z0-9/\-._~?#&=+%:,;!$]*", safe)
-    for bad in ("javascript:alert(1)", 'https://evil.example"/x', "/relative/path", "https://a b.org/", None):
+    assert render.safe_url("https://docs.example.org/x%zz%41") == "https://docs.example.org/x%25zz%41"
+    for bad in (
+        "https://-/",
+        "https://a..b/",
+        'https://evil.example"/x',
+        "/relative/path",
+        "https://a b.org/",
+        None,
+    ):
         assert render.safe_url(bad) is None
     doc, passages = read("faq/bot.md", FAQ)
     hit = hit_of(passages[0], None)
