@@ -83,7 +83,6 @@ class _Layout:
             if s.kind == "code" and focus is not None and s.start < focus[1] and focus[0] < s.end
         }
         self.langs = [fence_language(s.lang) if s.kind == "code" else "" for s in self.segs]
-        self.has_prose = any(line.kind == "text" for line in self.lines)
         self._cost: dict[int, int] = {}
 
     # -- structure ---------------------------------------------------------------------------------------
@@ -246,9 +245,7 @@ class _Layout:
             return first, first
         a, b = self.focus
         hit = [
-            k
-            for k, line in enumerate(self.lines)
-            if line.kind != "blank" and line.start < b and a <= line.end
+            k for k, line in enumerate(self.lines) if line.kind != "blank" and line.start < b and a < line.end
         ]
         return (hit[0], hit[-1]) if hit else (first, first)
 
