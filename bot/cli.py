@@ -14,7 +14,7 @@ from rich.text import Text
 
 from index.config import IndexSettings
 from index.errors import QuotebotError
-from index.models import Answer, IndexReport
+from index.models import Answer, Hit, IndexReport
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Answer questions by quoting a corpus.")
 out = Console(highlight=False)
@@ -98,6 +98,28 @@ def answer_json(answer: Answer) -> dict:
     }
 
 
+def _quote_text(h: Hit) -> Text:
+    """The exact quote, focus in bold; for a formatted page also headings bold, code green, inline code cyan
+    (styles only: the characters are the quote's, so piped output stays verbatim)."""
+    quote = Text(h.quote)
+    if h.markup:
+        for blk in h.blocks:
+            if blk.kind == "heading":
+                quote.stylize("bold", blk.start, blk.end)
+            for span in blk.styles:
+                quote.stylize(_SPAN_STYLES.get(span.style, ""), span.start, span.end)
+    a, b = h.focus or (0, 0)
+    quote.stylize("bold yellow", a, b)
+    if h.markup:
+        for blk in h.blocks:
+            if blk.kind == "code":
+                quote.stylize("green", blk.start, blk.end)
+    return quote
+
+
+_SPAN_STYLES = {"b": "bold", "i": "italic", "s": "strike", "code": "cyan"}
+
+
 def print_answer(answer: Answer, threshold: float) -> None:
     if not answer.answered:
         out.print("No passage in the corpus answers this well enough.", style="yellow")
@@ -105,11 +127,7 @@ def print_answer(answer: Answer, threshold: float) -> None:
             out.print("Closest (weak) match:", style="dim")
     hits = answer.hits if answer.answered else answer.hits[:1]
     for rank, h in enumerate(hits, start=1):
-        quote = Text()
-        a, b = h.focus or (0, 0)
-        quote.append(h.quote[:a])
-        quote.append(h.quote[a:b], style="bold yellow")
-        quote.append(h.quote[b:])
+        quote = _quote_text(h)
         weak = " (weak match)" if h.score < threshold else ""
         out.print(Text(f"{rank}. {h.title}", style="bold"))
         if out.is_terminal:
