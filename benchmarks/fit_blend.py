@@ -36,7 +36,16 @@ from index.evaluate import Question, is_hit, load_questions  # noqa: E402
 from index.lexical import fold, tokenize  # noqa: E402
 from index.smalltalk import is_small_talk  # noqa: E402
 
-FEATURES = ("dense", "sentence", "lexical", "coverage", "sentence_coverage", "heading")
+FEATURES = (
+    "dense",
+    "sentence",
+    "lexical",
+    "coverage",
+    "sentence_coverage",
+    "heading",
+    "faq",
+    "heading_coverage",
+)
 # question-level evidence: the same for every candidate, so it moves confidence, never the order
 QUESTION_FEATURES = ("unknown",)
 
@@ -169,12 +178,14 @@ def set_metrics(s: SetData, w: np.ndarray) -> tuple[float, float, float, list[fl
 
 def grid(dev: list[SetData]) -> list[tuple[float, tuple[float, ...]]]:
     space = {
-        "dense": (3.0, 4.0, 5.0, 6.0),
-        "sentence": (2.0, 3.0, 4.0),
+        "dense": (4.0, 5.0, 6.0, 7.0),
+        "sentence": (1.0, 2.0, 3.0),
         "lexical": (0.0, 0.5),
         "coverage": (1.5, 2.5, 3.5),
         "sentence_coverage": (0.0, 1.0, 2.0),
-        "heading": (0.0, 1.0, 2.0, 3.0),
+        "heading": (0.0, 1.0, 2.0),
+        "faq": (0.0, 1.0, 2.0),
+        "heading_coverage": (0.0, 1.0, 2.0),
     }
     results = []
     for combo in itertools.product(*(space[f] for f in FEATURES)):
@@ -199,7 +210,7 @@ def threshold(dev: list[SetData], w: np.ndarray) -> tuple[float, np.ndarray]:
     """(raw-score cut, question-feature weights) maximising the mean over the dev sets of answered rate +
     abstention rate (small talk counts as abstained: it never reaches the blend)."""
     best = (-1.0, 0.0, np.zeros(len(QUESTION_FEATURES)))
-    for combo in itertools.product(*[(0.0, -1.0, -2.0, -3.0, -4.0, -6.0)] * len(QUESTION_FEATURES)):
+    for combo in itertools.product(*[(0.0, -2.0, -4.0, -6.0, -8.0, -10.0)] * len(QUESTION_FEATURES)):
         wq = np.asarray(combo)
         scored = []
         for s in dev:
@@ -296,16 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.apply:
         w = np.asarray([float(x) for x in args.apply.split(",")])
     else:
-        current = np.asarray(
-            [
-                ranking.W_DENSE,
-                ranking.W_SENTENCE,
-                ranking.W_LEXICAL,
-                ranking.W_COVERAGE,
-                ranking.W_SENTENCE_COVERAGE,
-                ranking.W_HEADING,
-            ]
-        )
+        current = np.asarray([getattr(ranking, "W_" + f.upper()) for f in FEATURES])
         print("current weights", dict(zip(FEATURES, current.tolist(), strict=True)))
         report(sets, current, -ranking.BIAS)
         t0 = time.perf_counter()

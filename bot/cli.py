@@ -134,7 +134,10 @@ def print_answer(answer: Answer, threshold: float) -> None:
             out.print(quote)
         else:  # piped: one line per paragraph, no hard wrapping
             out.print(Text("   " + "\n   ".join(str(quote).split("\n"))), soft_wrap=True)
-        where = f"{h.title} \u203a {h.section_text}" if h.section else h.title
+        path = [h.title, *h.section]
+        if len(path) > 1 and path[1].casefold() == path[0].casefold():
+            del path[1]
+        where = " \u203a ".join(path)
         out.print(Text(f"   — {where} · {h.source}, {h.location} · score {h.score:.0%}{weak}", style="dim"))
         if h.url:
             out.print(Text(f"   {h.url}", style="dim"), soft_wrap=True)

@@ -286,5 +286,7 @@ def chunk_document(doc: Document) -> list[Passage]:
 def contextual_header(p: Passage) -> str:
     """Title and the section path above the passage (the headings its own text does not contain)."""
     first_is_heading = bool(p.blocks) and p.blocks[0].kind == "heading" and p.blocks[0].start == 0
-    path = p.section[:-1] if first_is_heading else p.section
+    path = list(p.section[:-1] if first_is_heading else p.section)
+    if path and path[0] == p.title:
+        del path[0]
     return SECTION_SEP.join((p.title, *path))

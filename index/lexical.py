@@ -318,14 +318,14 @@ class LexicalIndex:
 
     def coverage(self, weights: dict[str, float], row: int) -> float:
         """IDF-weighted share of the distinct query tokens that occur in passage ``row`` (0..1)."""
-        return _covered(weights, (self._sets[row],))
+        return covered(weights, (self._sets[row],))
 
     def sentence_coverage(self, weights: dict[str, float], row: int) -> float:
         """The best coverage of the question's words by one sentence of passage ``row`` (0..1)."""
-        return _covered(weights, self._sentence_sets[row])
+        return covered(weights, self._sentence_sets[row])
 
 
-def _covered(weights: dict[str, float], sets: Sequence[frozenset[str]]) -> float:
+def covered(weights: dict[str, float], sets: Sequence[frozenset[str]]) -> float:
     total = sum(weights.values())
     if total <= 0:
         return 0.0

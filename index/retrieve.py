@@ -12,11 +12,11 @@ from typing import Literal
 import numpy as np
 
 from . import links, ranking
-from .chunking import contextual_header
+from .chunking import contextual_header, is_question
 from .config import IndexSettings
 from .embedding import Embedder, get_embedder
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
-from .lexical import LexicalIndex, fold, tokenize
+from .lexical import LexicalIndex, covered, fold, tokenize
 from .models import Answer, Hit, IndexReport, Passage, SourceInfo
 from .smalltalk import is_small_talk
 from .store import Store
@@ -57,6 +57,8 @@ class _State:
     sent_rows: list[np.ndarray]  # per passage row: indices into sent_vectors, in sentence order
     sent_owner: np.ndarray  # per sentence vector: its passage row
     section_heads: list[np.ndarray]  # per passage row: unit vectors of the headings above it and in it
+    question_heads: list[np.ndarray]  # per passage row: which of those headings are questions
+    heading_sets: list[frozenset[str]]  # per passage row: the tokens of its section paths
     pair_vectors: np.ndarray  # normalised mean of each two adjacent sentence vectors of one passage
     pair_rows: list[np.ndarray]  # per passage row: indices into pair_vectors, in sentence order
     lexical: LexicalIndex
@@ -81,7 +83,7 @@ class _State:
         for k, row in enumerate(owner.tolist()):
             sent_rows[row].append(k)
         pair_vectors, pair_rows = _pairs(sent_vectors, owner, len(live))
-        section_heads = _section_heads(live, sent_rows)
+        section_heads, question_heads = _section_heads(live, sent_rows)
         by_doc: dict[str, list[int]] = {}
         for i, p in enumerate(live):
             by_doc.setdefault(p.doc_id, []).append(i)
@@ -98,6 +100,8 @@ class _State:
             sent_rows=[np.asarray(r, dtype=np.int64) for r in sent_rows],
             sent_owner=owner,
             section_heads=section_heads,
+            question_heads=question_heads,
+            heading_sets=[frozenset(t for b in p.blocks for h in b.path for t in tokenize(h)) for p in live],
             pair_vectors=pair_vectors,
             pair_rows=pair_rows,
             lexical=LexicalIndex(
@@ -121,28 +125,34 @@ class _Scored:
     evidence: ranking.Evidence | None = None
 
 
-def _section_heads(live: list[Passage], sent_rows: list[list[int]]) -> list[np.ndarray]:
+def _section_heads(
+    live: list[Passage], sent_rows: list[list[int]]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per passage row (rows in document order): the unit vectors of the headings of its section path, those
-    above the passage (in earlier passages) and those inside it."""
-    out: list[np.ndarray] = []
-    stack: list[tuple[int, int]] = []  # (heading level, unit vector index)
+    above the passage (in earlier passages) and those inside it; and for each, whether it is a question."""
+    heads: list[np.ndarray] = []
+    questions: list[np.ndarray] = []
+    stack: list[tuple[int, int, bool]] = []  # (heading level, unit vector index, question)
     doc = None
     for row, p in enumerate(live):
         if p.doc_id != doc:
             doc, stack = p.doc_id, []
-        inside: list[int] = []
+        inside: list[tuple[int, bool]] = []
         units = sent_rows[row]
-        for k, (a, _b) in enumerate(p.sentences):
+        for k, (a, b) in enumerate(p.sentences):
             blk = p.block_at(a)
             if blk is None or blk.kind != "heading" or k >= len(units):
                 continue
             while stack and stack[-1][0] >= blk.level:
                 stack.pop()
-            inside.append(units[k])
-            stack.append((blk.level, units[k]))
-        above = [j for _, j in stack if j not in inside]
-        out.append(np.asarray(above + inside, dtype=np.int64))
-    return out
+            q = is_question(p.text[a:b])
+            inside.append((units[k], q))
+            stack.append((blk.level, units[k], q))
+        seen = {j for j, _ in inside}
+        both = [(j, q) for _, j, q in stack if j not in seen] + inside
+        heads.append(np.asarray([j for j, _ in both], dtype=np.int64))
+        questions.append(np.asarray([q for _, q in both], dtype=bool))
+    return heads, questions
 
 
 class Retriever:
@@ -316,13 +326,17 @@ class Retriever:
             else:
                 best_unit = max(float(sims.max()) if len(sims) else dense, float(pair_sims.max(initial=-1.0)))
                 heads = state.section_heads[row]
+                head_sims = state.sent_vectors[heads] @ qv if len(heads) else np.zeros(0, dtype=np.float32)
+                q_heads = state.question_heads[row]
                 ev = ranking.Evidence(
                     dense=dense,
                     sentence=best_unit,
                     lexical=float(bm[row]) / bm_max if bm_max > 0 else 0.0,
                     coverage=coverage,
                     sentence_coverage=state.lexical.sentence_coverage(q_weights, row),
-                    heading=float((state.sent_vectors[heads] @ qv).max()) if len(heads) else 0.0,
+                    heading=float(head_sims.max()) if len(heads) else 0.0,
+                    faq=float(head_sims[q_heads].max()) if q_heads.any() else 0.0,
+                    heading_coverage=covered(q_weights, (state.heading_sets[row],)),
                     unknown=unknown,
                 )
                 score = ranking.blend(ev)

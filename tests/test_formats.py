@@ -138,7 +138,9 @@ def test_first_h1_is_the_title_without_front_matter():
     doc = read_markdown("a.md", "# Getting started\n\nInstall it.\n\n## Next\n\nRun it.\n")
     assert doc.title == "Getting started"
     assert [k for k, _ in blocks_of(doc)] == ["paragraph", "heading", "paragraph"]
-    assert doc.blocks[0].path == ()
+    assert doc.blocks[0].path == ("Getting started",)  # text above the first heading belongs to the page
+    flat = read_markdown("b.md", "# Notes\n\nJust one paragraph.\n")
+    assert flat.blocks[0].path == ()  # a page without headings has no sections
 
 
 def test_title_falls_back_to_the_file_name():
@@ -265,8 +267,8 @@ def test_corpus_loads_every_format_and_warns_on_unknown_types(tmp_path, caplog):
 
 def test_component_bodies_are_read_as_markdown_and_indented_components_stay_text():
     src = (
-        "# T\n\n<Callout type=\"warning\">\nPass `allowed_mentions` whenever a message has **user** text.\n"
-        "</Callout>\n\n<DiscordMessages>\n\t<DiscordMessage profile=\"bot\">\n\t\tPong!\n\t</DiscordMessage>\n"
+        '# T\n\n<Callout type="warning">\nPass `allowed_mentions` whenever a message has **user** text.\n'
+        '</Callout>\n\n<DiscordMessages>\n\t<DiscordMessage profile="bot">\n\t\tPong!\n\t</DiscordMessage>\n'
         "</DiscordMessages>\n"
     )
     doc = read_markdown("x.mdx", src)
@@ -275,3 +277,9 @@ def test_component_bodies_are_read_as_markdown_and_indented_components_stay_text
     styles = {(text[s.start : s.end], s.style) for b in doc.blocks for s in b.styles}
     assert ("allowed_mentions", "code") in styles and ("user", "b") in styles
     assert "Pong!" in text and "<" not in text and not any(b.kind == "code" for b in doc.blocks)
+
+
+def test_code_language_annotations_are_dropped():
+    src = "# T\n\n```js:no-line-numbers\na();\n```\n\n```sh{2}\nb\n```\n\n```:no-line-numbers\nc\n```\n"
+    doc = read_markdown("x.md", src)
+    assert [b.lang for b in doc.blocks if b.kind == "code"] == ["js", "sh", ""]

@@ -124,7 +124,10 @@ def test_a_stray_bad_byte_in_utf8_replaces_only_that_byte(tmp_path, caplog):
 
 
 def test_a_stray_undefined_cp1252_byte_does_not_skip_the_file(tmp_path, caplog):
-    write(tmp_path / "a.txt", b"Budget passes\n\nThe council approved the budget\x81 on Monday. It funds schools.")
+    write(
+        tmp_path / "a.txt",
+        b"Budget passes\n\nThe council approved the budget\x81 on Monday. It funds schools.",
+    )
     with caplog.at_level("WARNING"):
         docs, skipped = load_corpus(tmp_path)
     assert not skipped and "approved the budget" in docs[0].text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..models import Block, BlockKind, Document, Style, StyleSpan
 
@@ -193,6 +193,9 @@ class DocBuilder:
 
     def document(self, source: str, title: str, *, url: str | None = None, description: str = "") -> Document:
         text = self.text
+        if any(b.kind == "heading" for b in self.blocks):
+            # On a page with sections, the text above the first heading belongs to the page itself.
+            self.blocks = [replace(b, path=(title,)) if not b.path else b for b in self.blocks]
         shape = "|".join(f"{b.kind}{b.start}:{b.end}:{b.lang}:{b.level}" for b in self.blocks)
         styles = "|".join(f"{s.start}:{s.end}{s.style}" for b in self.blocks for s in b.styles)
         paths = "|".join(" > ".join(b.path) for b in self.blocks)

@@ -76,6 +76,18 @@ def read_markdown(source: str, raw: str) -> Document | None:
     )
 
 
+_LANG = re.compile(r"[\w+#.-]+")
+
+
+def _lang(info: str) -> str:
+    """The language of a fence's info string, without annotations: ``js:no-line-numbers`` -> ``js``,
+    ``js{1,3}`` -> ``js``, ``{.python}`` -> ``python``, ``:no-line-numbers`` -> ``""``."""
+    word = info.strip().split()[0] if info.strip() else ""
+    word = word.lstrip("{.").split(":", 1)[0].split("{", 1)[0].split("[", 1)[0]
+    m = _LANG.match(word)
+    return m.group(0) if m else ""
+
+
 def _same_title(a: str, b: str) -> bool:
     a, b = " ".join(a.casefold().split()), " ".join(b.casefold().split())
     return bool(a and b) and (a == b or a in b or b in a)
@@ -144,7 +156,7 @@ class _Reader:
                 i += 3
                 continue
             if t in ("fence", "code_block"):
-                lang = tok.info.strip().split()[0].strip("{}") if tok.info.strip() else ""
+                lang = _lang(tok.info)
                 code = tok.content[:-1] if tok.content.endswith("\n") else tok.content
                 self.b.add("code", code, lang=lang, lines=_lines(tok), level=len(self.lists))
                 self.tight_next = False
