@@ -48,6 +48,8 @@ FEATURES = (
 )
 # question-level evidence: the same for every candidate, so it moves confidence, never the order
 QUESTION_FEATURES = ("unknown",)
+MIN_ANSWERED = 0.95  # the threshold never costs more than 5% of the answerable questions of any dev set
+CAP = 2  # passages of one document among the leading hits (as ``retrieve.MAX_PER_DOCUMENT``)
 
 
 @dataclass
@@ -86,6 +88,8 @@ def sets_available(shared: Path) -> list[tuple[str, str, str, Path, list[Path]]]
             [ev / "djs-guide/questions_dev.jsonl", ROOT / "benchmarks/data/djs_guide_dev.jsonl"],
         ),
         ("djs", "test", "docs", ev / "djs-guide/corpus", [ROOT / "benchmarks/data/djs_guide_test.jsonl"]),
+        ("pycord", "dev", "docs", ev / "pycord-guide/corpus", [ev / "pycord-guide/questions_dev.jsonl"]),
+        ("pycord", "test", "docs", ev / "pycord-guide/corpus", [ev / "pycord-guide/questions_test.jsonl"]),
         ("squad", "dev", "squad", ev / "squad/corpus", [ev / "squad/dev.jsonl"]),
         ("squad", "test", "squad", ev / "squad/corpus", [ev / "squad/test.jsonl"]),
     ]
@@ -133,8 +137,9 @@ def collect(retriever, questions: list[Question]) -> list[QData]:
     return out
 
 
-def ranks(q: QData, w: np.ndarray, cap: int = 2, need: int = 10) -> tuple[int | None, float]:
+def ranks(q: QData, w: np.ndarray, cap: int | None = None, need: int = 10) -> tuple[int | None, float]:
     """(1-based rank of the first relevant hit after the per-document cap, best raw score)."""
+    cap = CAP if cap is None else cap
     if not len(q.features):
         return None, -math.inf
     z = q.features @ w
@@ -208,7 +213,8 @@ def confidence(q: QData, w: np.ndarray, wq: np.ndarray) -> float:
 
 def threshold(dev: list[SetData], w: np.ndarray) -> tuple[float, np.ndarray]:
     """(raw-score cut, question-feature weights) maximising the mean over the dev sets of answered rate +
-    abstention rate (small talk counts as abstained: it never reaches the blend)."""
+    abstention rate (small talk counts as abstained: it never reaches the blend), keeping the answered rate of
+    every dev set at MIN_ANSWERED or more."""
     best = (-1.0, 0.0, np.zeros(len(QUESTION_FEATURES)))
     for combo in itertools.product(*[(0.0, -2.0, -4.0, -6.0, -8.0, -10.0)] * len(QUESTION_FEATURES)):
         wq = np.asarray(combo)
@@ -228,6 +234,8 @@ def threshold(dev: list[SetData], w: np.ndarray) -> tuple[float, np.ndarray]:
                 answered = float((a >= t).mean()) if len(a) else 1.0
                 n_un = len(u) + small
                 abstain = (float((u < t).sum()) + small) / n_un if n_un else 1.0
+                if answered < MIN_ANSWERED:
+                    val = -math.inf  # a bot that stays silent on real questions is worse than one that errs
                 val += answered + abstain
             if val > best[0]:
                 best = (val, float(t), wq)
@@ -258,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stores", type=Path, default=Path("/tmp/quotebot-fit"))
     ap.add_argument("--apply", help="comma-separated weights in FEATURES order: report them, no search")
     ap.add_argument("--only", help="comma-separated set names")
+    ap.add_argument("--cap", type=int, default=2, help="per-document cap of the leading hits")
     ap.add_argument(
         "--set",
         action="append",
@@ -266,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         "the stores get a suffix per variant",
     )
     args = ap.parse_args(argv)
+    global CAP
+    CAP = args.cap
     import importlib
 
     for item in args.set:

@@ -48,6 +48,11 @@ CORPORA = (
             ("test", ("@/benchmarks/data/djs_guide_test.jsonl",)),
         ),
     ),
+    Corpus(
+        "pycord-guide",
+        "pycord-guide",
+        (("dev", ("questions_dev.jsonl",)), ("test", ("questions_test.jsonl",))),
+    ),
     Corpus("squad", "squad", (("dev", ("dev.jsonl",)), ("test", ("test.jsonl",)))),
     Corpus("scifact", "scifact", (("test", ("questions.jsonl",)),)),
 )

@@ -22,6 +22,9 @@ from .sentences import split_sentences
 
 MIN_WORDS = 40
 MAX_WORDS = 120
+# Sectioned pages (Markdown, HTML): the same unless measured otherwise (benchmarks/fit_blend.py --set).
+MIN_WORDS_MARKUP = 40
+MAX_WORDS_MARKUP = 120
 HEADER_TOKENS = 40  # room kept for the contextual header (title and section path)
 TEXT_BUDGET = wordpieces.WINDOW - wordpieces.SPECIAL - HEADER_TOKENS  # word pieces of passage text
 
@@ -147,19 +150,19 @@ def _units(doc: Document, block: Block, words_of) -> list[_Unit]:
 # -- runs and passages -----------------------------------------------------------------------------------
 
 
-def _split_long(units: list[_Unit]) -> list[list[_Unit]]:
-    """Split one block's units into runs of at most MAX_WORDS (and the window), balanced in size."""
+def _split_long(units: list[_Unit], max_words: int) -> list[list[_Unit]]:
+    """Split one block's units into runs of at most ``max_words`` (and the window), balanced in size."""
     total = sum(u.words for u in units)
     tokens = sum(u.tokens + 1 for u in units)
-    if total <= MAX_WORDS and tokens <= TEXT_BUDGET:
+    if total <= max_words and tokens <= TEXT_BUDGET:
         return [units]
-    parts = max(-(-int(total) // MAX_WORDS), -(-tokens // TEXT_BUDGET), 1)
+    parts = max(-(-int(total) // max_words), -(-tokens // TEXT_BUDGET), 1)
     target = total / parts
     runs: list[list[_Unit]] = [[]]
     words = 0.0
     toks = 0
     for u in units:
-        if runs[-1] and (words + u.words > MAX_WORDS or words >= target or toks + u.tokens + 1 > TEXT_BUDGET):
+        if runs[-1] and (words + u.words > max_words or words >= target or toks + u.tokens + 1 > TEXT_BUDGET):
             runs.append([])
             words, toks = 0.0, 0
         runs[-1].append(u)
@@ -186,11 +189,15 @@ def _groups(doc: Document) -> list[_Group]:
         if not groups:
             groups.append(_Group(0, False))
         g = len(groups) - 1
-        groups[-1].runs.extend(_Run(run, g, i) for run in _split_long(units))
+        groups[-1].runs.extend(_Run(run, g, i) for run in _split_long(units, _limits(doc)[1]))
     return groups
 
 
-def _may_join(p: list[_Run], r: _Run, groups: list[_Group]) -> bool:
+def _limits(doc: Document) -> tuple[int, int]:
+    return (MIN_WORDS_MARKUP, MAX_WORDS_MARKUP) if doc.markup else (MIN_WORDS, MAX_WORDS)
+
+
+def _may_join(p: list[_Run], r: _Run, groups: list[_Group], min_words: int) -> bool:
     """Whether run ``r`` may be appended to the passage made of runs ``p`` (section rules only)."""
     last = p[-1]
     if r.group == last.group:
@@ -204,25 +211,25 @@ def _may_join(p: list[_Run], r: _Run, groups: list[_Group]) -> bool:
         return g.level > groups[last.group].level
     if g.level > top:
         return True
-    small = sum(x.words for x in p) < MIN_WORDS and g.words < MIN_WORDS
+    small = sum(x.words for x in p) < min_words and g.words < min_words
     return g.level == top and top > 0 and small and not groups[p[0].group].question
 
 
-def _fits(p: list[_Run], r: _Run) -> bool:
+def _fits(p: list[_Run], r: _Run, max_words: int) -> bool:
     return (
-        sum(x.words for x in p) + r.words <= MAX_WORDS and sum(x.tokens for x in p) + r.tokens <= TEXT_BUDGET
+        sum(x.words for x in p) + r.words <= max_words and sum(x.tokens for x in p) + r.tokens <= TEXT_BUDGET
     )
 
 
-def _passages_runs(groups: list[_Group]) -> list[list[_Run]]:
+def _passages_runs(groups: list[_Group], min_words: int, max_words: int) -> list[list[_Run]]:
     runs = [r for g in groups for r in g.runs]
     out: list[list[_Run]] = []
     for r in runs:
-        if out and _may_join(out[-1], r, groups):
+        if out and _may_join(out[-1], r, groups, min_words):
             p = out[-1]
             bare = all(x.heading for x in p)
-            fits = _fits(p, r)
-            small = sum(x.words for x in p) < MIN_WORDS or r.words < MIN_WORDS
+            fits = _fits(p, r, max_words)
+            small = sum(x.words for x in p) < min_words or r.words < min_words
             if bare and (fits or sum(x.tokens for x in p) + r.tokens <= TEXT_BUDGET + HEADER_TOKENS):
                 p.append(r)
                 continue
@@ -247,13 +254,35 @@ def _passages_runs(groups: list[_Group]) -> list[list[_Run]]:
     return fixed
 
 
+def _within_window(text: str, passages: list[list[_Run]]) -> list[list[_Run]]:
+    """The passages with their exact word-piece counts checked: the sums used while grouping are estimates
+    (a word cut between two pieces tokenizes differently), so a passage over the window sheds its last runs
+    into a passage of their own."""
+    out: list[list[_Run]] = []
+    queue = list(passages)
+    while queue:
+        runs = queue.pop(0)
+        spill: list[_Run] = []
+        while len(runs) > 1:
+            a, b = runs[0].units[0].start, runs[-1].units[-1].end
+            if wordpieces.count(text[a:b]) <= TEXT_BUDGET + HEADER_TOKENS:
+                break
+            spill.insert(0, runs.pop())
+        while spill and len(runs) > 1 and runs[-1].heading:  # a heading stays with what follows it
+            spill.insert(0, runs.pop())
+        out.append(runs)
+        if spill:
+            queue.insert(0, spill)
+    return out
+
+
 def chunk_document(doc: Document) -> list[Passage]:
     """Passages in document order; each passage's text is ``doc.text[start:end]`` exactly."""
     if not doc.blocks:
         return []
     groups = _groups(doc)
     passages: list[Passage] = []
-    for ordinal, runs in enumerate(_passages_runs(groups)):
+    for ordinal, runs in enumerate(_within_window(doc.text, _passages_runs(groups, *_limits(doc)))):
         units = [u for r in runs for u in r.units]
         start, end = units[0].start, units[-1].end
         blocks = tuple(b.shifted(start, start, end) for b in doc.blocks if b.end > start and b.start < end)

@@ -3,6 +3,7 @@ every passage fits the encoder's window. Uses the Rust ``tokenizers`` library on
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -13,6 +14,8 @@ SPECIAL = 2
 
 @lru_cache(maxsize=1)
 def _tokenizer():
+    # Rust-side thread pools and fork() do not mix (a forked child can deadlock); counting is cheap anyway.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from tokenizers import Tokenizer
 
     from .embedding import model_path

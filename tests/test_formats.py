@@ -283,3 +283,22 @@ def test_code_language_annotations_are_dropped():
     src = "# T\n\n```js:no-line-numbers\na();\n```\n\n```sh{2}\nb\n```\n\n```:no-line-numbers\nc\n```\n"
     doc = read_markdown("x.md", src)
     assert [b.lang for b in doc.blocks if b.kind == "code"] == ["js", "sh", ""]
+
+
+def test_mdx_layout_imports_tabs_and_details():
+    src = (
+        "---\ntitle: Tabs page\n---\n\nimport {\n  Tabs,\n  TabItem,\n} from '@theme/Tabs';\n\n"
+        "Intro text of the page.\n\n<Tabs>\n  <TabItem value=\"a\" label=\"With pip\">\n"
+        "    ```bash\n    pip install thing\n      --upgrade\n    ```\n  </TabItem>\n</Tabs>\n\n"
+        "<details>\n  <summary>Without a venv</summary>\n\n  <div>\n    ```py\n    import thing\n    ```\n"
+        "  </div>\n</details>\n\nValue is {props.value} here.\n\n:::\n"
+    )
+    doc = read_markdown("x.mdx", src)
+    kinds = blocks_of(doc)
+    assert kinds[0] == ("paragraph", "Intro text of the page.")
+    assert ("paragraph", "With pip") in kinds  # a tab's label
+    assert ("code", "pip install thing\n  --upgrade") in kinds  # indentation inside JSX is layout
+    assert ("code", "import thing") in kinds
+    assert ("paragraph", "Without a venv") in kinds
+    assert ("paragraph", "Value is here.") in kinds  # {expressions} have no text we can know
+    assert "Tabs" not in doc.text and "```" not in doc.text and ":::" not in doc.text

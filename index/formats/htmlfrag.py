@@ -79,7 +79,7 @@ _BLOCK = frozenset(
         "center",
     ]
 )
-_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)((?:\s+[^>]*?)?)\s*(/?)>|<!--.*?-->", re.S)
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)((?:\s+[^>]*?)?)\s*(/?)>|<!--.*?-->|</?>", re.S)
 _ATTR = re.compile(r"""([\w:@.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _KIND_SUFFIX = re.compile(r":(?:Class|Interface|TypeAlias|Typedef|Function|Variable|Enum|Namespace)\b")
 
@@ -280,5 +280,5 @@ def add_html_block(
     """Read a raw HTML block into ``builder``'s blocks (comments and scripts vanish). ``inline_markdown``
     (text, InlineText), when given, reads the text between tags as inline Markdown."""
     parser = _BlockParser(builder, lines, inline_markdown)
-    parser.feed(html)
+    parser.feed(re.sub(r"</?>", "", html))  # JSX fragments
     parser.close()

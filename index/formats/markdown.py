@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import textwrap
 
 import yaml
 from markdown_it import MarkdownIt
@@ -32,32 +33,37 @@ SUFFIXES = (".md", ".markdown", ".mdx")
 
 _IAL = re.compile(r"\{:\s*[^}]*\}|\{\s*[#.][\w\-.# ]*\}")  # kramdown attribute lists, {#id .class}
 _ANCHOR = re.compile(r"\s*\{\s*#([\w\-]+)[^}]*\}\s*$")
-_MDX_LINE = re.compile(r"^(?:import|export)\s.+$", re.M)
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _STYLE_TOKENS = {"strong": "b", "em": "i", "s": "s"}
 
 
-def _parser() -> MarkdownIt:
+def _parser(*, mdx: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.use(front_matter_plugin)
     # Any ``::: name`` container (tip, warning, details, code-group, …): the fences go, the body stays.
     md.use(container_plugin, name="any", validate=lambda params, *args: True)
+    if mdx:
+        md.disable("code")  # MDX has no indented code: indentation inside components is layout
     return md
 
 
 _MD = _parser()
+_MDX = _parser(mdx=True)
+_JSX_EXPRESSION = re.compile(r"\{[^{}\n]*\}")  # MDX {expressions} render values we cannot know
+_STRAY_FENCE = re.compile(r":{3,}\s*\w*\s*")
 
 
 def read_markdown(source: str, raw: str) -> Document | None:
     """The document of a Markdown/MDX page, or None when it has no readable text."""
     text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if source.lower().endswith(".mdx"):
-        text = _MDX_COMMENT.sub("", _MDX_LINE.sub("", text))
-    tokens = _MD.parse(text)
+    mdx = source.lower().endswith(".mdx")
+    if mdx:
+        text = _mdx_layout(_MDX_COMMENT.sub("", text))
+    tokens = (_MDX if mdx else _MD).parse(text)
     meta: dict = {}
     b = DocBuilder(markup=True)
     title: str | None = None
-    reader = _Reader(b)
+    reader = _Reader(b, mdx=mdx)
     for tok in tokens:
         if tok.type == "front_matter":
             meta = _front_matter(tok.content, source)
@@ -74,6 +80,59 @@ def read_markdown(source: str, raw: str) -> Document | None:
         url=url,
         description=_meta_str(meta, "description") or "",
     )
+
+
+_FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
+_COMPONENT_LINE = re.compile(r"^\s*(?:<[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>|</[A-Za-z][\w.-]*\s*>)\s*$")
+_IMPORT_END = re.compile(r"""(?:\bfrom\s*["'][^"']+["']|^\s*import\s*["'][^"']+["'])\s*;?\s*$""")
+
+
+def _mdx_layout(text: str) -> str:
+    """MDX reads Markdown differently from CommonMark in two ways that matter here: top-level ``import``/``export``
+    statements are code (they may span lines), and indentation inside JSX elements is layout, not code.
+    So: imports and exports go; the lines between element tags that stand alone on their line (``<TabItem …>``,
+    ``</Tabs>``, ``<details>``) lose their common indentation and the tag lines stand alone between blank lines,
+    so the content reads as Markdown."""
+    lines = text.split("\n")
+    out: list[str] = []
+    run: list[str] = []
+    fence: str | None = None
+    i = 0
+
+    def flush_run() -> None:
+        out.extend(textwrap.dedent("\n".join(run)).split("\n") if run else [])
+        run.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        m = _FENCE_LINE.match(line)
+        if fence is not None:
+            if (
+                m
+                and m.group(1)[0] == fence[0]
+                and len(m.group(1)) >= len(fence)
+                and not line.strip().strip(fence[0])
+            ):
+                fence = None
+            run.append(line)
+        elif m:
+            fence = m.group(1)
+            run.append(line)
+        elif re.match(r"(?:import|export)\s", line):
+            j = i
+            if line.startswith("import") and not _IMPORT_END.search(line):
+                while j + 1 < len(lines) and j - i < 40 and not _IMPORT_END.search(lines[j]):
+                    j += 1
+            i = j + 1
+            continue
+        elif _COMPONENT_LINE.match(line):
+            flush_run()
+            out.extend(["", line.strip(), ""])
+        else:
+            run.append(line)
+        i += 1
+    flush_run()
+    return "\n".join(out)
 
 
 _LANG = re.compile(r"[\w+#.-]+")
@@ -118,8 +177,9 @@ def _lines(tok: Token) -> tuple[int, int]:
 class _Reader:
     """Walks the token stream, keeping list and quote nesting."""
 
-    def __init__(self, builder: DocBuilder) -> None:
+    def __init__(self, builder: DocBuilder, *, mdx: bool = False) -> None:
         self.b = builder
+        self.mdx = mdx
         self.title: str | None = None
         self.lists: list[list[int | str]] = []  # per open list: [next number or marker, items seen]
         self.item_paragraphs: list[int] = []  # paragraphs seen in each open list item
@@ -134,7 +194,7 @@ class _Reader:
             t = tok.type
             if t == "heading_open":
                 inline = tokens[i + 1]
-                text, styles = inline_text(inline.children or [])
+                text, styles = inline_text(inline.children or [], mdx=self.mdx)
                 anchor = ""
                 m = _ANCHOR.search(inline.content)
                 if m:
@@ -161,7 +221,9 @@ class _Reader:
                 self.b.add("code", code, lang=lang, lines=_lines(tok), level=len(self.lists))
                 self.tight_next = False
             elif t == "html_block":
-                add_html_block(self.b, tok.content, _lines(tok), inline_markdown=_inline_markdown)
+                add_html_block(
+                    self.b, tok.content, _lines(tok), inline_markdown=_MDX_INLINE if self.mdx else _MD_INLINE
+                )
                 self.tight_next = False
             elif t in ("bullet_list_open", "ordered_list_open"):
                 start = int(tok.attrs.get("start", 1)) if t == "ordered_list_open" else tok.markup or "-"
@@ -184,8 +246,8 @@ class _Reader:
             i += 1
 
     def _paragraph(self, open_tok: Token, inline: Token) -> None:
-        text, styles = inline_text(inline.children or [])
-        if not text:
+        text, styles = inline_text(inline.children or [], mdx=self.mdx)
+        if not text or _STRAY_FENCE.fullmatch(text):  # empty, or a container fence without its opener
             return
         lines = _lines(open_tok)
         if self.item_paragraphs:
@@ -217,7 +279,7 @@ class _Reader:
             if tok.type == "tr_open":
                 cells = []
             elif tok.type == "inline":
-                cell, _ = inline_text(tok.children or [])
+                cell, _ = inline_text(tok.children or [], mdx=self.mdx)
                 cells.append(cell)
             elif tok.type == "tr_close" and any(cells):
                 rows.append(" | ".join(cells))
@@ -228,28 +290,37 @@ class _Reader:
         return i + 1
 
 
-def _inline_markdown(text: str, out: InlineText) -> None:
+def _inline_markdown(text: str, out: InlineText, *, mdx: bool = False) -> None:
     """Text inside a raw HTML block of a Markdown page (a component's body) is Markdown too, as MDX and Vue
     read it: its inline code and emphasis become styles, not backticks and asterisks."""
-    tokens = _MD.parseInline(text)
+    tokens = (_MDX if mdx else _MD).parseInline(text)
     children = tokens[0].children if tokens and tokens[0].children else []
-    _inline_into(children, out)
+    _inline_into(children, out, mdx=mdx)
 
 
-def inline_text(children: list[Token]) -> tuple[str, tuple]:
+def _MD_INLINE(text: str, out: InlineText) -> None:  # noqa: N802
+    _inline_markdown(text, out)
+
+
+def _MDX_INLINE(text: str, out: InlineText) -> None:  # noqa: N802
+    _inline_markdown(text, out, mdx=True)
+
+
+def inline_text(children: list[Token], *, mdx: bool = False) -> tuple[str, tuple]:
     """The readable text of an inline token's children and its style spans."""
     out = InlineText()
-    _inline_into(children, out)
+    _inline_into(children, out, mdx=mdx)
     return out.finish()
 
 
-def _inline_into(children: list[Token], out: InlineText) -> None:
+def _inline_into(children: list[Token], out: InlineText, *, mdx: bool = False) -> None:
     html = InlineHtml(out)
     for c in children:
         t = c.type
         if t == "text":
             if not html._hidden:
-                out.add(_IAL.sub("", c.content))
+                text = _IAL.sub("", c.content)
+                out.add(_JSX_EXPRESSION.sub("", text) if mdx else text)
         elif t == "code_inline":
             out.styled(c.content, "code")
         elif t == "softbreak":
