@@ -288,7 +288,7 @@ def test_code_language_annotations_are_dropped():
 def test_mdx_layout_imports_tabs_and_details():
     src = (
         "---\ntitle: Tabs page\n---\n\nimport {\n  Tabs,\n  TabItem,\n} from '@theme/Tabs';\n\n"
-        "Intro text of the page.\n\n<Tabs>\n  <TabItem value=\"a\" label=\"With pip\">\n"
+        'Intro text of the page.\n\n<Tabs>\n  <TabItem value="a" label="With pip">\n'
         "    ```bash\n    pip install thing\n      --upgrade\n    ```\n  </TabItem>\n</Tabs>\n\n"
         "<details>\n  <summary>Without a venv</summary>\n\n  <div>\n    ```py\n    import thing\n    ```\n"
         "  </div>\n</details>\n\nValue is {props.value} here.\n\n:::\n"
