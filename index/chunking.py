@@ -14,7 +14,7 @@ quote; a heading; a table row; a whole code block. Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import wordpieces
 from .models import SECTION_SEP, Block, Document, Passage
@@ -254,6 +254,16 @@ def _passages_runs(groups: list[_Group], min_words: int, max_words: int) -> list
     return fixed
 
 
+def _clip_lines(text: str, b: Block, start: int, end: int) -> Block:
+    """A code block cut by the passage names the source lines of its piece (code lines map one to one)."""
+    if b.kind != "code" or b.lines == (0, 0) or (b.start >= start and b.end <= end):
+        return b
+    a = max(b.start, start)
+    first = b.lines[0] + text.count("\n", b.start, a)
+    last = first + text.count("\n", a, min(b.end, end))
+    return replace(b, lines=(first, last))
+
+
 def _within_window(text: str, passages: list[list[_Run]]) -> list[list[_Run]]:
     """The passages with their exact word-piece counts checked: the sums used while grouping are estimates
     (a word cut between two pieces tokenizes differently), so a passage over the window sheds its last runs
@@ -285,7 +295,11 @@ def chunk_document(doc: Document) -> list[Passage]:
     for ordinal, runs in enumerate(_within_window(doc.text, _passages_runs(groups, *_limits(doc)))):
         units = [u for r in runs for u in r.units]
         start, end = units[0].start, units[-1].end
-        blocks = tuple(b.shifted(start, start, end) for b in doc.blocks if b.end > start and b.start < end)
+        blocks = tuple(
+            _clip_lines(doc.text, b, start, end).shifted(start, start, end)
+            for b in doc.blocks
+            if b.end > start and b.start < end
+        )
         first_block = next(i for i, b in enumerate(doc.blocks) if b.end > start)
         last_block = max(i for i, b in enumerate(doc.blocks) if b.start < end)
         passages.append(

@@ -278,3 +278,16 @@ def test_generated_markdown_code_blocks_appear_once_intact_and_passages_are_subs
         for line in p.text[blk.start : blk.end].split("\n")
     ]
     assert quoted == code_lines
+
+
+def test_pieces_of_a_long_code_block_name_their_own_source_lines():
+    d = faq_doc()
+    source = FAQ.replace("{code}", "\n".join(f"value_{i} = compute({i})  # line {i}" for i in range(300)))
+    lines = source.split("\n")
+    for p in chunk_document(d):
+        if "compute(" not in p.text:
+            continue
+        code = next(b for b in p.blocks if b.kind == "code")
+        shown = p.text[code.start : code.end].split("\n")
+        assert lines[code.lines[0] - 1] == shown[0] and lines[code.lines[1] - 1] == shown[-1]
+        assert p.location.endswith(f"\u2013{code.lines[1]}")

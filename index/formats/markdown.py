@@ -174,6 +174,14 @@ def _lines(tok: Token) -> tuple[int, int]:
     return (0, 0)
 
 
+def _code_lines(tok: Token, code: str) -> tuple[int, int]:
+    """The source lines of the code itself (not its fences), so a cut piece can name its own lines."""
+    if not tok.map:
+        return (0, 0)
+    first = tok.map[0] + (2 if tok.type == "fence" else 1)
+    return (first, first + code.count("\n"))
+
+
 class _Reader:
     """Walks the token stream, keeping list and quote nesting."""
 
@@ -218,7 +226,7 @@ class _Reader:
             if t in ("fence", "code_block"):
                 lang = _lang(tok.info)
                 code = tok.content[:-1] if tok.content.endswith("\n") else tok.content
-                self.b.add("code", code, lang=lang, lines=_lines(tok), level=len(self.lists))
+                self.b.add("code", code, lang=lang, lines=_code_lines(tok, code), level=len(self.lists))
                 self.tight_next = False
             elif t == "html_block":
                 add_html_block(
