@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from .chunking import chunk_document
 from .config import IndexSettings
-from .embedding import Embedder, get_embedder
+from .embedding import Embedder, get_embedder, vectors_of
 from .loaders import load_corpus
 from .models import Document, IndexReport, Passage
 from .store import Store
 
 log = logging.getLogger(__name__)
+
+# Passages embedded and written per run of documents: large enough for full encoder batches and few Chroma
+# calls, small enough that memory grows with it and not with the corpus.
+GROUP_PASSAGES = 1024
 
 # progress(done_documents, total_documents, current_source)
 Progress = Callable[[int, int, str], None]
@@ -38,26 +42,56 @@ def embedding_inputs(p: Passage) -> tuple[str, list[tuple[int, int]]]:
 
 
 def _embed_passages(embedder: Embedder, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
-    """Passage vectors and unit vectors (one per sentence unit, in passage order)."""
+    """Passage vectors and unit vectors (one per unit of ``embedding_inputs``, in passage order).
+
+    An embedder with ``embed_with_units`` gets texts and spans and pools the unit vectors out of the
+    passages' own forward pass; any other `Embedder` embeds the units as texts of their own."""
     inputs = [embedding_inputs(p) for p in passages]
     texts = [t for t, _ in inputs]
+    with_units = getattr(embedder, "embed_with_units", None)
+    if with_units is not None:
+        return with_units(texts, [spans for _, spans in inputs])
     units = [t[a:b] for t, spans in inputs for a, b in spans]
     vectors = embedder.embed_documents(texts + units)
     return vectors[: len(texts)], vectors[len(texts) :]
 
 
-def _write_document(store: Store, embedder: Embedder, doc: Document) -> tuple[int, int]:
-    """Write ``doc`` at its version and switch its marker; returns (passages, passages embedded)."""
-    passages = chunk_document(doc)
-    present = store.existing_passage_ids([p.passage_id for p in passages])
-    todo = [p for p in passages if p.passage_id not in present]
+def _groups(docs: list[Document], size: int) -> Iterator[list[tuple[Document, list[Passage]]]]:
+    """Documents with their passages, in runs of about ``size`` passages (bounded memory per run)."""
+    group: list[tuple[Document, list[Passage]]] = []
+    count = 0
+    for doc in docs:
+        passages = chunk_document(doc)
+        group.append((doc, passages))
+        count += len(passages)
+        if count >= size:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group
+
+
+def _write_group(
+    store: Store, embedder: Embedder, group: list[tuple[Document, list[Passage]]], changed: set[str]
+) -> int:
+    """Write a run of documents at their versions and switch their markers; returns passages embedded.
+
+    Passages of every document of the run are embedded together (the encoder sorts them by length) and
+    written in large batches; then each document's marker switches, and a changed document's old passages
+    go. Readers see each document wholly old or wholly new, as before."""
+    wanted = [p for _, passages in group for p in passages]
+    present = store.existing_passage_ids([p.passage_id for p in wanted])
+    todo = [p for p in wanted if p.passage_id not in present]
     if todo:
         p_vecs, s_vecs = _embed_passages(embedder, todo)
         store.upsert_sentences(todo, s_vecs)
         store.upsert_passages(todo, p_vecs)
-    store.set_marker(doc, len(passages))  # the switch: readers now see the new version
-    store.delete_stale(doc.doc_id, doc.version)
-    return len(passages), len(todo)
+    for doc, passages in group:
+        store.set_marker(doc, len(passages))  # the switch: readers now see the new version
+        if doc.doc_id in changed:
+            store.delete_stale(doc.doc_id, doc.version)
+        # (an added document has nothing older to delete; orphans of an interrupted run are swept below)
+    return len(todo)
 
 
 def _sweep(store: Store) -> int:
@@ -79,21 +113,33 @@ def sync_documents(
     markers = store.markers()
     wanted = {d.doc_id: d for d in docs}
     added = changed = unchanged = removed = passages = embedded = 0
-    for i, doc in enumerate(docs, start=1):
+    todo: list[Document] = []
+    changed_ids: set[str] = set()
+    done = 0
+    for doc in docs:
         marker = markers.get(doc.doc_id)
         if marker is not None and marker.version == doc.version:
             unchanged += 1
             passages += marker.passages
+            done += 1
+            if progress:
+                progress(done, len(docs), doc.source)
         else:
-            n, e = _write_document(store, embedder, doc)
-            passages += n
-            embedded += e
+            todo.append(doc)
             if marker is None:
                 added += 1
             else:
                 changed += 1
-        if progress:
-            progress(i, len(docs), doc.source)
+                changed_ids.add(doc.doc_id)
+    for group in _groups(todo, GROUP_PASSAGES):
+        embedded += _write_group(store, embedder, group, changed_ids)
+        for doc, doc_passages in group:
+            passages += len(doc_passages)
+            done += 1
+            if progress:
+                progress(done, len(docs), doc.source)
+    if embedded:
+        store.record_encoder(getattr(embedder, "encoder", "unknown"))
     for doc_id in markers.keys() - wanted.keys():
         store.delete_marker(doc_id)  # readers stop seeing it at once
         store.delete_stale(doc_id, None)
@@ -133,9 +179,11 @@ def index_corpus(
     if rebuild:
         if not own:
             raise ValueError("rebuild opens its own store")
-        store = Store.rebuild(settings, model=embedder.name, dim=embedder.dim)
+        store = Store.rebuild(settings, model=embedder.name, dim=embedder.dim, vectors=vectors_of(embedder))
     elif own:
-        store = Store.open(settings, model=embedder.name, dim=embedder.dim, write=True)
+        store = Store.open(
+            settings, model=embedder.name, dim=embedder.dim, write=True, vectors=vectors_of(embedder)
+        )
     assert store is not None
     try:
         report = sync_documents(store, embedder, docs, skipped=len(skipped), progress=progress)

@@ -112,13 +112,21 @@ class Store:
     """A quotebot index in Chroma, embedded (PersistentClient) or on a server (HttpClient)."""
 
     def __init__(
-        self, client, prefix: str, model: str, dim: int, lock: FileLock | None, location: str
+        self,
+        client,
+        prefix: str,
+        model: str,
+        dim: int,
+        lock: FileLock | None,
+        location: str,
+        vectors: str = "f32",
     ) -> None:
         self._client = client
         self._lock = lock
         self.location = location
         self.model = model
         self.dim = dim
+        self.vectors = vectors
         self.prefix = prefix
         try:
             self._open_collections()
@@ -127,17 +135,28 @@ class Store:
             raise
 
     def _open_collections(self) -> None:
-        meta = {"hnsw:space": "cosine", "model": self.model, "dim": self.dim, "schema": SCHEMA}
+        meta = {
+            "hnsw:space": "cosine",
+            "model": self.model,
+            "dim": self.dim,
+            "vectors": self.vectors,
+            "schema": SCHEMA,
+        }
         self._passages = self._collection(f"{self.prefix}-passages", meta)
         self._sentences = self._collection(f"{self.prefix}-sentences", meta)
         self._docs = self._collection(f"{self.prefix}-documents", {"hnsw:space": "l2", "schema": SCHEMA})
 
     # -- opening -----------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, settings: IndexSettings, *, model: str, dim: int, write: bool = False) -> Store:
-        """Open the store named by ``settings``; ``write`` takes the single-writer lock of an embedded store."""
+    def open(
+        cls, settings: IndexSettings, *, model: str, dim: int, write: bool = False, vectors: str = "f32"
+    ) -> Store:
+        """Open the store named by ``settings``; ``write`` takes the single-writer lock of an embedded store.
+
+        ``vectors`` is the tolerance class of the embedder (see index.embedding.vectors_of): a store built in
+        another class is refused like one built with another model."""
         client, lock, location = cls._connect(settings, write=write)
-        return cls(client, settings.collection, model, dim, lock, location)
+        return cls(client, settings.collection, model, dim, lock, location, vectors)
 
     @staticmethod
     def _connect(settings: IndexSettings, *, write: bool):
@@ -178,14 +197,30 @@ class Store:
     def _collection(self, name: str, meta: dict):
         col = self._client.get_or_create_collection(name, metadata=meta, embedding_function=None)
         have = col.metadata or {}
-        for key in ("model", "dim"):
-            if key in meta and have.get(key) != meta[key]:
+        for key in ("model", "dim", "vectors"):
+            # Stores written before the encoder classes existed were built by torch f32.
+            got = have.get(key, "f32") if key == "vectors" else have.get(key)
+            if key in meta and got != meta[key]:
+                built = f"{have.get('model')} ({have.get('dim')} dims, {have.get('vectors', 'f32')} vectors)"
+                now = f"{meta['model']} ({meta['dim']} dims, {meta['vectors']} vectors)"
                 raise StoreMismatchError(
-                    f"the index at {self.location} was built with {have.get('model')} ({have.get('dim')} dims), "
-                    f"but quotebot now embeds with {meta['model']} ({meta['dim']} dims). "
+                    f"the index at {self.location} was built with {built}, but quotebot now embeds with {now}. "
                     "Re-index with `quotebot index --rebuild`."
                 )
         return col
+
+    def record_encoder(self, encoder: str) -> None:
+        """Note the backend/precision (e.g. ``openvino/bf16``) that wrote vectors, for the record; any encoder of
+        the store's tolerance class may read and add to it."""
+        for col in (self._passages, self._sentences):
+            have = dict(col.metadata or {})
+            if have.get("encoder") != encoder:
+                keep = {k: v for k, v in have.items() if not k.startswith("hnsw:")}
+                col.modify(metadata={**keep, "encoder": encoder})
+
+    def encoder(self) -> str | None:
+        """The backend/precision that last wrote vectors (None for stores older than this record)."""
+        return (self._passages.metadata or {}).get("encoder")
 
     def close(self) -> None:
         if self._lock is not None and self._lock.is_locked:
@@ -199,7 +234,7 @@ class Store:
         self.close()
 
     @classmethod
-    def rebuild(cls, settings: IndexSettings, *, model: str, dim: int) -> Store:
+    def rebuild(cls, settings: IndexSettings, *, model: str, dim: int, vectors: str = "f32") -> Store:
         """Drop every quotebot collection, whatever model built it, and open an empty writable store."""
         client, lock, location = cls._connect(settings, write=True)
         for name in ("passages", "sentences", "documents"):
@@ -207,7 +242,7 @@ class Store:
                 client.delete_collection(f"{settings.collection}-{name}")
             except Exception:  # absent: nothing to drop
                 log.debug("no collection %s-%s to drop", settings.collection, name)
-        return cls(client, settings.collection, model, dim, lock, location)
+        return cls(client, settings.collection, model, dim, lock, location, vectors)
 
     # -- document markers --------------------------------------------------------------------------------
     def markers(self) -> dict[str, DocMarker]:
