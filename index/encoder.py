@@ -22,7 +22,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_DIM = 384
 MAX_TOKENS = 256  # the model's window, special tokens included
 CLS_ID, SEP_ID = 101, 102
-UNIT_MODES = ("contextual", "separate")
+UNIT_MODES = ("contextual", "separate", "segments")
 
 Spans = Sequence[tuple[int, int]]
 
@@ -215,6 +215,8 @@ class TokenEncoder:
             units = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
             both = self.embed_documents(list(texts) + units)
             return both[: len(texts)], both[len(texts) :]
+        if self.units == "segments":
+            return self._segments(texts, spans)
         first = np.cumsum([0, *(len(sp) for sp in spans)])
         passages = np.zeros((len(texts), self.dim), dtype=np.float32)
         units = np.zeros((int(first[-1]), self.dim), dtype=np.float32)
@@ -237,6 +239,40 @@ class TokenEncoder:
         if alone:
             flat = [(i, a, b) for i, sp in enumerate(spans) for a, b in sp]
             units[alone] = self.embed_documents([texts[flat[k][0]][flat[k][1] : flat[k][2]] for k in alone])
+        return _normalise(passages), _normalise(units) if len(units) else units
+
+    def _segments(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, np.ndarray]:
+        """Each unit (and each stretch of text between units) encoded alone; a text's vector is the mean of
+        all its segments' token embeddings (special tokens included), so nothing is encoded twice."""
+        pieces: list[str] = []
+        owner: list[int] = []  # text of each piece
+        unit_rows: list[int] = []  # piece of each unit, in order
+        for i, (text, sp) in enumerate(zip(texts, spans, strict=True)):
+            pos = 0
+            for a, b in sorted(sp):
+                if text[pos:a].strip():
+                    pieces.append(text[pos:a])
+                    owner.append(i)
+                pos = max(pos, b)
+            if text[pos:].strip() or not sp:
+                pieces.append(text[pos:] if sp else text)
+                owner.append(i)
+            for a, b in sp:
+                unit_rows.append(len(pieces))
+                pieces.append(text[a:b])
+                owner.append(i)
+        sums = np.zeros((len(texts), self.dim), dtype=np.float32)
+        counts = np.zeros(len(texts), dtype=np.float32)
+        vectors = np.zeros((len(pieces), self.dim), dtype=np.float32)
+        tokens = self._tokenize(pieces)
+        for idx, hidden in self._batches(tokens):
+            for row, k in enumerate(idx):
+                h = hidden[row, : tokens[k].kept + 2]
+                vectors[k] = h.mean(axis=0)
+                sums[owner[k]] += h.sum(axis=0)
+                counts[owner[k]] += len(h)
+        passages = sums / np.maximum(counts, 1.0)[:, None]
+        units = vectors[unit_rows] if unit_rows else np.zeros((0, self.dim), dtype=np.float32)
         return _normalise(passages), _normalise(units) if len(units) else units
 
     def token_count(self, text: str) -> int:
