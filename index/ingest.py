@@ -8,9 +8,10 @@ orphans that the next run sweeps, and passages already written are not embedded 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from .chunking import chunk_document
 from .config import IndexSettings
 from .embedding import Embedder, get_embedder, vectors_of
-from .loaders import load_corpus
+from .loaders import MAX_FILE_BYTES, PIPELINE_VERSION, Skipped, doc_id_for, iter_corpus_files, load_document
 from .models import Document, IndexReport, Passage
 from .store import Store
 
@@ -106,24 +107,37 @@ def _sweep(store: Store) -> int:
 
 
 def sync_documents(
-    store: Store, embedder: Embedder, docs: list[Document], skipped: int = 0, progress: Progress | None = None
+    store: Store,
+    embedder: Embedder,
+    docs: list[Document],
+    skipped: int = 0,
+    progress: Progress | None = None,
+    unchanged_ids: Collection[str] = (),
 ) -> IndexReport:
-    """Bring ``store`` to exactly ``docs``."""
+    """Bring ``store`` to exactly ``docs``, plus the documents ``unchanged_ids`` (known to match their
+    markers already, so not even loaded)."""
     t0 = time.perf_counter()
     markers = store.markers()
-    wanted = {d.doc_id: d for d in docs}
-    added = changed = unchanged = removed = passages = embedded = 0
+    wanted: set[str] = {d.doc_id for d in docs} | set(unchanged_ids)
+    added = changed = removed = passages = embedded = 0
+    unchanged = len(unchanged_ids)
+    passages = sum(markers[d].passages for d in unchanged_ids)
     todo: list[Document] = []
     changed_ids: set[str] = set()
-    done = 0
+    late_hashes: dict[str, str] = {}  # unchanged documents whose marker lacks its file's hash
+    done = unchanged
+    total = len(docs) + unchanged
     for doc in docs:
         marker = markers.get(doc.doc_id)
         if marker is not None and marker.version == doc.version:
             unchanged += 1
             passages += marker.passages
+            digest = store.file_hashes.get(doc.doc_id)
+            if digest and marker.file_hash != digest:
+                late_hashes[doc.doc_id] = digest
             done += 1
             if progress:
-                progress(done, len(docs), doc.source)
+                progress(done, total, doc.source)
         else:
             todo.append(doc)
             if marker is None:
@@ -137,10 +151,12 @@ def sync_documents(
             passages += len(doc_passages)
             done += 1
             if progress:
-                progress(done, len(docs), doc.source)
+                progress(done, total, doc.source)
+    if late_hashes:
+        store.record_file_hashes(late_hashes)
     if embedded:
         store.record_encoder(getattr(embedder, "encoder", "unknown"))
-    for doc_id in markers.keys() - wanted.keys():
+    for doc_id in markers.keys() - wanted:
         store.delete_marker(doc_id)  # readers stop seeing it at once
         store.delete_stale(doc_id, None)
         removed += 1
@@ -163,6 +179,40 @@ def sync_documents(
     )
 
 
+def file_hash(path: Path) -> str:
+    """Hash of a corpus file's bytes and the pipeline version: equal hashes mean an equal document."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return ""  # the loader skips it
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    return hashlib.sha256(PIPELINE_VERSION.encode() + b"\x00" + data).hexdigest()
+
+
+def _load_changed(corpus: Path, store: Store) -> tuple[list[Document], int, set[str]]:
+    """The documents to sync, the number of skipped files, and the ids of documents whose file is byte for
+    byte the one their marker was made from (neither cleaned nor chunked again)."""
+    markers = store.markers()
+    docs: list[Document] = []
+    skipped = 0
+    unchanged: set[str] = set()
+    for path, source in iter_corpus_files(corpus):
+        doc_id, digest = doc_id_for(source), file_hash(path)
+        marker = markers.get(doc_id)
+        if digest and marker is not None and marker.file_hash == digest and marker.source == source:
+            unchanged.add(doc_id)
+            continue
+        result = load_document(path, source)
+        if isinstance(result, Skipped):
+            log.warning("skipping %s: %s", result.source, result.reason)
+            skipped += 1
+            continue
+        store.file_hashes[doc_id] = digest
+        docs.append(result)
+    return docs, skipped, unchanged
+
+
 def index_corpus(
     settings: IndexSettings,
     *,
@@ -173,8 +223,10 @@ def index_corpus(
 ) -> IndexReport:
     """Index ``settings.corpus_dir`` into the store incrementally (or from scratch with ``rebuild``)."""
     t0 = time.perf_counter()
-    docs, skipped = load_corpus(Path(settings.corpus_dir))
-    embedder = embedder or get_embedder()
+    corpus = Path(settings.corpus_dir)
+    if not corpus.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {corpus}")
+    embedder = embedder or get_embedder()  # lazy: loads only if something is embedded
     own = store is None
     if rebuild:
         if not own:
@@ -186,7 +238,10 @@ def index_corpus(
         )
     assert store is not None
     try:
-        report = sync_documents(store, embedder, docs, skipped=len(skipped), progress=progress)
+        docs, skipped, unchanged_ids = _load_changed(corpus, store)
+        report = sync_documents(
+            store, embedder, docs, skipped=skipped, progress=progress, unchanged_ids=unchanged_ids
+        )
     finally:
         if own:
             store.close()

@@ -41,6 +41,7 @@ class DocMarker:
     title: str
     version: str
     passages: int
+    file_hash: str = ""  # hash of the file (and pipeline version) the marker's version was made from
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Store:
         self.dim = dim
         self.vectors = vectors
         self.prefix = prefix
+        self.file_hashes: dict[str, str] = {}  # doc_id -> file hash, recorded by set_marker
         try:
             self._open_collections()
         except StoreMismatchError:
@@ -251,7 +253,9 @@ class Store:
         for did, m in zip(got["ids"], got["metadatas"] or [], strict=False):
             if did == _META_ID:
                 continue
-            out[did] = DocMarker(did, m["source"], m["title"], m["version"], int(m["passages"]))
+            out[did] = DocMarker(
+                did, m["source"], m["title"], m["version"], int(m["passages"]), m.get("file_hash", "")
+            )
         return out
 
     def document_text(self, doc_id: str) -> str | None:
@@ -260,14 +264,28 @@ class Store:
         return docs[0] if docs else None
 
     def set_marker(self, doc: Document, passages: int) -> None:
+        """Switch ``doc`` to its version. The marker also records the hash of the file it came from, when the
+        indexer put it in :attr:`file_hashes` (in the same write, so hash and version always agree)."""
         self._docs.upsert(
             ids=[doc.doc_id],
             embeddings=[[1.0]],
             documents=[doc.text],
             metadatas=[
-                {"source": doc.source, "title": doc.title, "version": doc.version, "passages": passages}
+                {
+                    "source": doc.source,
+                    "title": doc.title,
+                    "version": doc.version,
+                    "passages": passages,
+                    "file_hash": self.file_hashes.get(doc.doc_id, ""),
+                }
             ],
         )
+
+    def record_file_hashes(self, hashes: dict[str, str]) -> None:
+        """Add file hashes to markers whose version is already right (e.g. written before hashes existed)."""
+        ids = list(hashes)
+        for sl in _batches(len(ids)):
+            self._docs.update(ids=ids[sl], metadatas=[{"file_hash": hashes[i]} for i in ids[sl]])
 
     def delete_marker(self, doc_id: str) -> None:
         self._docs.delete(ids=[doc_id])

@@ -88,7 +88,7 @@ def test_unit_vectors_come_from_the_passage_pass_for_any_text_and_spans(embedder
     long_units = ["word1 means something else entirely.", "word119 means something else entirely."]
     spans = [_spans(text, units), _spans(long_text, long_units), []]
     passages, unit_vecs = embedder.embed_with_units([text, long_text, "No units here."], spans)
-    assert passages.shape == (3, 384) and unit_vecs.shape == (4, 384)
+    assert passages.shape == (3, 384) and unit_vecs.shape == (5, 384)
     assert np.allclose(np.linalg.norm(unit_vecs, axis=1), 1.0, atol=1e-5)
     # Passage vectors are the ordinary ones.
     alone = embedder.embed_documents([text, long_text, "No units here."])
