@@ -73,7 +73,7 @@ def _groups(docs: list[Document], size: int) -> Iterator[list[tuple[Document, li
 
 
 def _write_group(
-    store: Store, embedder: Embedder, group: list[tuple[Document, list[Passage]]], changed: set[str]
+    store: Store, embedder: Embedder, group: list[tuple[Document, list[Passage]]], changed: dict[str, str]
 ) -> int:
     """Write a run of documents at their versions and switch their markers; returns passages embedded.
 
@@ -89,9 +89,11 @@ def _write_group(
         store.upsert_passages(todo, p_vecs)
     for doc, passages in group:
         store.set_marker(doc, len(passages))  # the switch: readers now see the new version
-        if doc.doc_id in changed:
-            store.delete_stale(doc.doc_id, doc.version)
-        # (an added document has nothing older to delete; orphans of an interrupted run are swept below)
+    # Then the old versions of changed documents go, in one pass. (An added document has nothing older;
+    # anything else an interrupted run left is swept at the end of the run.)
+    old = [(doc.doc_id, changed[doc.doc_id]) for doc, _ in group if doc.doc_id in changed]
+    if old:
+        store.delete_versions(old)
     return len(todo)
 
 
@@ -123,7 +125,7 @@ def sync_documents(
     unchanged = len(unchanged_ids)
     passages = sum(markers[d].passages for d in unchanged_ids)
     todo: list[Document] = []
-    changed_ids: set[str] = set()
+    changed_ids: dict[str, str] = {}  # doc_id -> the version its marker has now
     late_hashes: dict[str, str] = {}  # unchanged documents whose marker lacks its file's hash
     done = unchanged
     total = len(docs) + unchanged
@@ -144,7 +146,7 @@ def sync_documents(
                 added += 1
             else:
                 changed += 1
-                changed_ids.add(doc.doc_id)
+                changed_ids[doc.doc_id] = marker.version
     for group in _groups(todo, GROUP_PASSAGES):
         embedded += _write_group(store, embedder, group, changed_ids)
         for doc, doc_passages in group:

@@ -342,6 +342,21 @@ class Store:
             self._sentences.delete(ids=s_stale[sl])
         return len(stale)
 
+    def delete_versions(self, pairs: Sequence[tuple[str, str]]) -> int:
+        """Delete the passages and sentences of the given (doc_id, version) pairs: one scan per batch of
+        documents, not one per document. Returns the passages deleted."""
+        deleted = 0
+        for sl in _batches(len(pairs), 100):
+            terms = [{"$and": [{"doc_id": d}, {"version": v}]} for d, v in pairs[sl]]
+            where = terms[0] if len(terms) == 1 else {"$or": terms}
+            for col in (self._passages, self._sentences):
+                ids = col.get(where=where, include=[])["ids"]
+                for part in _batches(len(ids)):
+                    col.delete(ids=ids[part])
+                if col is self._passages:
+                    deleted += len(ids)
+        return deleted
+
     def versions_present(self) -> set[tuple[str, str]]:
         """(doc_id, version) pairs that have passages or sentences in the store."""
         pairs: set[tuple[str, str]] = set()
