@@ -195,3 +195,15 @@ def test_serving_answers_without_importing_torch(seed_settings, seed_retriever) 
     backend, torch_loaded, st_loaded = done.stdout.split()
     assert backend in ("openvino/bf16", "openvino/f32", "onnx/f32")
     assert (torch_loaded, st_loaded) == ("False", "False")
+
+
+def test_backend_choice_is_measured_and_falls_back_to_f32_without_bf16(monkeypatch) -> None:
+    import index.embedding as embedding
+    from index.export import default_cache_dir, ensure_export
+
+    folder = ensure_export(default_cache_dir(), model_path())
+    monkeypatch.setattr(embedding, "cpu_has_bf16", lambda: False)
+    choice = embedding.measure_choice(folder, folder / "tokenizer.json")
+    assert choice["precision"] == "f32" and choice["backend"] in ("openvino", "onnx")
+    assert set(choice["seconds"]) == {"openvino/f32", "onnx/f32"}
+    assert min(choice["min_cosine_to_f32"].values()) >= 0.9999
