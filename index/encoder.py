@@ -22,6 +22,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_DIM = 384
 MAX_TOKENS = 256  # the model's window, special tokens included
 CLS_ID, SEP_ID = 101, 102
+BATCH_TOKENS = 8 * MAX_TOKENS  # padded tokens per forward pass: bounds the runtime's working memory
 UNIT_MODES = ("contextual", "separate", "segments")
 
 Spans = Sequence[tuple[int, int]]
@@ -181,11 +182,20 @@ class TokenEncoder:
             return self.runtime.token_embeddings(ids, mask)
 
     def _batches(self, tokens: list[_Tokens]):
-        """(indices, token embeddings) per batch, texts of similar length together (less padding)."""
+        """(indices, token embeddings) per batch: texts of similar length together (less padding), at most
+        ``batch_size`` texts and :data:`BATCH_TOKENS` padded tokens per batch (the runtime's working memory
+        grows with batch x length^2: on the guide, 64 full windows per batch peaked at 1.26 GB RSS, 8 at
+        0.50 GB, at the same speed)."""
         order = sorted(range(len(tokens)), key=lambda i: tokens[i].kept)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            yield idx, self._forward([tokens[i].window() for i in idx])
+        idx: list[int] = []
+        for i in order:
+            width = tokens[i].kept + 2  # the longest so far: the order is by length
+            if idx and (len(idx) >= self.batch_size or (len(idx) + 1) * width > BATCH_TOKENS):
+                yield idx, self._forward([tokens[j].window() for j in idx])
+                idx = []
+            idx.append(i)
+        if idx:
+            yield idx, self._forward([tokens[j].window() for j in idx])
 
     # -- the Embedder protocol ---------------------------------------------------------------------------
     def embed_documents(self, texts: list[str]) -> np.ndarray:
