@@ -105,9 +105,9 @@ def separate_units_retriever(seed_settings, embedder, tmp_path_factory):
     """The seeds indexed with every sentence encoded on its own (``units="separate"``), as before issue 13.
 
     The default encoder pools sentence vectors from the passage's own forward pass (contextual): each sentence
-    vector then already carries its neighbours, so a single sentence wins the focus more often (the measured
-    focus accuracy on the evaluation sets is unchanged; see benchmarks/RESULTS.md). The pair mechanism itself
-    is tested here on context-free sentence vectors."""
+    vector then already carries its neighbours, so a single sentence wins the focus more often (focus
+    accuracy measured in benchmarks/RESULTS.md). The pair mechanism itself is tested here on context-free
+    sentence vectors."""
     import copy
 
     encoder = copy.copy(embedder.load())
