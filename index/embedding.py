@@ -184,7 +184,7 @@ def resolve_auto(folder: Path) -> tuple[str, str]:
     return choice["backend"], choice["precision"]
 
 
-def load_encoder(settings: EncoderSettings | None = None, *, units: str = "contextual") -> TokenEncoder:
+def load_encoder(settings: EncoderSettings | None = None, *, units: str = "centered") -> TokenEncoder:
     """Build the encoder ``settings`` asks for (exporting the model first when needed)."""
     from .export import default_cache_dir, ensure_export
 
@@ -215,7 +215,7 @@ class LazyEmbedder:
     dim = MODEL_DIM
     vectors = "f32"
 
-    def __init__(self, settings: EncoderSettings | None = None, *, units: str = "contextual") -> None:
+    def __init__(self, settings: EncoderSettings | None = None, *, units: str = "centered") -> None:
         self.settings = settings or EncoderSettings()
         self.units = units
         self._encoder: TokenEncoder | None = None

@@ -23,7 +23,8 @@ MODEL_DIM = 384
 MAX_TOKENS = 256  # the model's window, special tokens included
 CLS_ID, SEP_ID = 101, 102
 BATCH_TOKENS = 8 * MAX_TOKENS  # padded tokens per forward pass: bounds the runtime's working memory
-UNIT_MODES = ("contextual", "separate", "segments")
+UNIT_MODES = ("contextual", "centered", "separate", "segments")
+CENTER = 0.5  # share of the passage vector taken out of its units' vectors in the "centered" mode
 
 Spans = Sequence[tuple[int, int]]
 
@@ -146,7 +147,7 @@ class TokenEncoder:
     vectors = "f32"  # tolerance class: bf16 and f32 vectors are interchangeable (cosine >= 0.9999)
 
     def __init__(
-        self, tokenizer_json: Path, runtime: Runtime, *, batch_size: int = 64, units: str = "contextual"
+        self, tokenizer_json: Path, runtime: Runtime, *, batch_size: int = 64, units: str = "centered"
     ) -> None:
         from tokenizers import Tokenizer
 
@@ -246,10 +247,18 @@ class TokenEncoder:
                     lo, hi = r
                     total = sums[hi - 1] - (sums[lo - 1] if lo else 0.0)
                     units[int(first[i]) + j] = total / (hi - lo)
+        passages = _normalise(passages)
+        if len(units):
+            units = _normalise(units)
+            if self.units == "centered":
+                # Take out part of the passage's own direction, which every unit pooled from it shares: the
+                # units of one passage then differ as much as their words do (see CENTER).
+                owner = np.repeat(np.arange(len(texts)), [len(sp) for sp in spans])
+                units = _normalise(units - CENTER * passages[owner])
         if alone:
             flat = [(i, a, b) for i, sp in enumerate(spans) for a, b in sp]
             units[alone] = self.embed_documents([texts[flat[k][0]][flat[k][1] : flat[k][2]] for k in alone])
-        return _normalise(passages), _normalise(units) if len(units) else units
+        return passages, units
 
     def _segments(self, texts: Sequence[str], spans: Sequence[Spans]) -> tuple[np.ndarray, np.ndarray]:
         """Each unit (and each stretch of text between units) encoded alone; a text's vector is the mean of
