@@ -1,7 +1,7 @@
 """Unit vectors: contextual (pooled from the passage's own forward pass) against separate (every sentence
 encoded again), and backends, on every evaluation set: index seconds and retrieval quality, same run.
 
-    python benchmarks/units.py [--sets seeds,seed-dev,guide,squad-dev,squad-test,scifact]
+    python benchmarks/units.py [--sets seeds,seed-dev,docs-dev,docs-test,guide-dev,guide-test,squad-dev,...]
                                [--variants torch:separate,auto:separate,auto:contextual] [--out FILE]
 
 A variant is BACKEND:UNITS; ``torch:separate`` is the pipeline before issue 13 (sentence-transformers' vectors,
@@ -30,16 +30,25 @@ from index.evaluate import evaluate, load_questions  # noqa: E402
 class EvalSet:
     name: str
     corpus: str  # relative to the shared folder, or to the repository when it starts with "repo:"
-    questions: str
+    questions: tuple[str, ...]  # question files, read together
 
 
 SETS = {
-    "seeds": EvalSet("seeds", "repo:seeds", "repo:tests/data/seed_eval.jsonl"),
-    "seed-dev": EvalSet("seed-dev", "repo:seeds", "eval/seed_questions_dev.jsonl"),
-    "guide": EvalSet("guide", "eval/djs-guide/corpus", "eval/djs-guide/questions_dev.jsonl"),
-    "squad-dev": EvalSet("squad-dev", "eval/squad/corpus", "eval/squad/dev.jsonl"),
-    "squad-test": EvalSet("squad-test", "eval/squad/corpus", "eval/squad/test.jsonl"),
-    "scifact": EvalSet("scifact", "eval/scifact/corpus", "eval/scifact/questions.jsonl"),
+    "seeds": EvalSet("seeds", "repo:seeds", ("repo:tests/data/seed_eval.jsonl",)),
+    "seed-dev": EvalSet("seed-dev", "repo:seeds", ("eval/seed_questions_dev.jsonl",)),
+    "docs-dev": EvalSet("docs-dev", "repo:tests/fixtures/docs", ("repo:tests/data/docs_eval_dev.jsonl",)),
+    "docs-test": EvalSet("docs-test", "repo:tests/fixtures/docs", ("repo:tests/data/docs_eval_test.jsonl",)),
+    "guide-dev": EvalSet(
+        "guide-dev",
+        "eval/djs-guide/corpus",
+        ("eval/djs-guide/questions_dev.jsonl", "repo:benchmarks/data/djs_guide_dev.jsonl"),
+    ),
+    "guide-test": EvalSet(
+        "guide-test", "eval/djs-guide/corpus", ("repo:benchmarks/data/djs_guide_test.jsonl",)
+    ),
+    "squad-dev": EvalSet("squad-dev", "eval/squad/corpus", ("eval/squad/dev.jsonl",)),
+    "squad-test": EvalSet("squad-test", "eval/squad/corpus", ("eval/squad/test.jsonl",)),
+    "scifact": EvalSet("scifact", "eval/scifact/corpus", ("eval/scifact/questions.jsonl",)),
 }
 DEFAULT_VARIANTS = "torch:separate,auto:separate,auto:contextual"
 
@@ -78,7 +87,7 @@ def run(sets: list[str], variants: list[str], shared: Path) -> list[dict]:
                 retriever = Retriever.open(settings, enc)
                 try:
                     for s in group:
-                        questions = load_questions(_path(s.questions, shared))
+                        questions = [q for f in s.questions for q in load_questions(_path(f, shared))]
                         for mode in ("hybrid", "dense"):
                             m = evaluate(
                                 questions, lambda q, k, m=mode, r=retriever: r.search(q, k, mode=m), k=10
@@ -127,7 +136,9 @@ def markdown(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--sets", default="seeds,seed-dev,guide,squad-dev,squad-test")
+    parser.add_argument(
+        "--sets", default="seeds,seed-dev,docs-dev,docs-test,guide-dev,guide-test,squad-dev,squad-test"
+    )
     parser.add_argument("--variants", default=DEFAULT_VARIANTS)
     parser.add_argument("--out", type=Path, default=None, help="append the markdown table to this file")
     args = parser.parse_args(argv)
