@@ -66,6 +66,11 @@ class EncoderSettings(BaseSettings):
     )
 
     encoder: Backend = Field("auto", description="Encoder backend: auto, openvino, onnx or torch.")
+    units: Literal["separate", "centered", "contextual"] = Field(
+        "separate",
+        description="How units (sentences, headings, list items, code) get vectors: separate (encoded on their "
+        "own, what the ranking is fitted on), or pooled from the passage's forward pass (centered, contextual).",
+    )
     cache_dir: Path | None = Field(
         None, description="Where the exported model is kept (default ~/.cache/quotebot)."
     )
@@ -184,7 +189,7 @@ def resolve_auto(folder: Path) -> tuple[str, str]:
     return choice["backend"], choice["precision"]
 
 
-def load_encoder(settings: EncoderSettings | None = None, *, units: str = "centered") -> TokenEncoder:
+def load_encoder(settings: EncoderSettings | None = None, *, units: str | None = None) -> TokenEncoder:
     """Build the encoder ``settings`` asks for (exporting the model first when needed)."""
     from .export import default_cache_dir, ensure_export
 
@@ -203,7 +208,7 @@ def load_encoder(settings: EncoderSettings | None = None, *, units: str = "cente
     else:
         precision = "bf16" if backend == "openvino" and cpu_has_bf16() else "f32"
     tokenizer = (folder or model_path()) / "tokenizer.json"
-    encoder = TokenEncoder(tokenizer, _runtime(backend, precision, folder), units=units)
+    encoder = TokenEncoder(tokenizer, _runtime(backend, precision, folder), units=units or settings.units)
     log.info("loaded %s (%s) in %.2f s", encoder.name, encoder.encoder, time.perf_counter() - t0)
     return encoder
 
@@ -215,7 +220,7 @@ class LazyEmbedder:
     dim = MODEL_DIM
     vectors = "f32"
 
-    def __init__(self, settings: EncoderSettings | None = None, *, units: str = "centered") -> None:
+    def __init__(self, settings: EncoderSettings | None = None, *, units: str | None = None) -> None:
         self.settings = settings or EncoderSettings()
         self.units = units
         self._encoder: TokenEncoder | None = None
@@ -255,7 +260,7 @@ _cached: dict[tuple, LazyEmbedder] = {}
 def get_embedder(settings: EncoderSettings | None = None) -> LazyEmbedder:
     """The process-wide embedder for ``settings`` (default: the environment); loads on first use."""
     settings = settings or EncoderSettings()
-    key = (settings.encoder, settings.cache_dir)
+    key = (settings.encoder, settings.units, settings.cache_dir)
     with _lock:
         if key not in _cached:
             _cached[key] = LazyEmbedder(settings)

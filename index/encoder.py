@@ -147,7 +147,7 @@ class TokenEncoder:
     vectors = "f32"  # tolerance class: bf16 and f32 vectors are interchangeable (cosine >= 0.9999)
 
     def __init__(
-        self, tokenizer_json: Path, runtime: Runtime, *, batch_size: int = 64, units: str = "centered"
+        self, tokenizer_json: Path, runtime: Runtime, *, batch_size: int = 64, units: str = "separate"
     ) -> None:
         from tokenizers import Tokenizer
 

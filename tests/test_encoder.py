@@ -75,7 +75,18 @@ def _spans(text: str, pieces: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def test_unit_vectors_come_from_the_passage_pass_for_any_text_and_spans(embedder) -> None:
+@pytest.fixture(scope="module")
+def pooled(embedder) -> TokenEncoder:
+    """The default encoder switched to units pooled from the passage's pass, centered."""
+    import copy
+
+    enc = copy.copy(embedder.load())
+    enc.units = "centered"
+    return enc
+
+
+def test_unit_vectors_come_from_the_passage_pass_for_any_text_and_spans(pooled) -> None:
+    embedder = pooled
     header = "Guide › Moderation › Bans\n\n"
     body = "### How do I ban a user?\n\n- Use `guild.members.ban(user)`.\n\n```js\nawait guild.members.ban(id);\n```"
     units = [
@@ -97,13 +108,12 @@ def test_unit_vectors_come_from_the_passage_pass_for_any_text_and_spans(embedder
     # A unit inside the window is pooled in context: near, but not equal to, its vector alone.
     inside = (unit_vecs[:3] * separate[:3]).sum(axis=1)
     assert inside.min() > 0.4 and inside.max() < 0.999
-    # Centering takes part of the passage's direction out of its units (the default), contextual does not.
+    # Centering takes part of the passage's direction out of its units, contextual does not.
     import copy
 
-    plain = copy.copy(embedder.load())
+    plain = copy.copy(embedder)
     plain.units = "contextual"
     _, contextual = plain.embed_with_units([text], spans[:1])
-    assert embedder.load().units == "centered"
     assert (unit_vecs[:3] @ passages[0]).max() < (contextual @ passages[0]).min()
     # A unit the window cuts off is encoded on its own; one inside it is pooled from the pass.
     assert float(unit_vecs[4] @ separate[4]) >= 0.9999
@@ -113,9 +123,10 @@ def test_unit_vectors_come_from_the_passage_pass_for_any_text_and_spans(embedder
     assert float(p[0] @ u[0]) > 0.98
 
 
-def test_separate_units_mode_encodes_every_unit_alone(encoders) -> None:
+def test_separate_units_mode_encodes_every_unit_alone(encoders, embedder) -> None:
     enc = encoders["onnx"]
     separate = TokenEncoder(model_path() / "tokenizer.json", enc.runtime, units="separate")
+    assert embedder.load().units == "separate"  # the default: what the ranking is fitted on
     spans = [_spans(TEXTS[2], ["Use `interaction.reply()` to answer a slash command;"])]
     _, units = separate.embed_with_units([TEXTS[2]], spans)
     expected = enc.embed_documents(["Use `interaction.reply()` to answer a slash command;"])
