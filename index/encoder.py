@@ -50,6 +50,9 @@ class OpenVINORuntime:
             # Explicit, so that vectors do not change with the machine's default (bf16 on some CPUs).
             "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
             "PERFORMANCE_HINT": "LATENCY",
+            # Kernels cached per input shape: every batch has its own (length-sorted) shape, and the default
+            # 5,000 entries held 160 MB more at the end of the guide (808 -> 694 MB peak at 64; same CPU time).
+            "CPU_RUNTIME_CACHE_CAPACITY": 64,
         }
         self._compiled = core.compile_model(core.read_model(str(model_xml)), "CPU", config)
         self._request = self._compiled.create_infer_request()
