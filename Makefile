@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint eval eval-public bench-bot venv clean
+.PHONY: run test lint eval eval-public bench bench-bot venv clean
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "quotebot needs Python 3.11"'
@@ -12,17 +12,19 @@ $(STAMP): pyproject.toml
 	# The CPU wheel of torch first: letting pip pick torch would pull a multi-GB CUDA build.
 	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
 	$(BIN)/pip install --disable-pip-version-check -q -e ".[test]"
+	# Export the packaged model for the fast encoder once, now (cached; see index/export.py).
+	$(BIN)/quotebot encoder
 	touch $(STAMP)
 
 venv: $(STAMP)
 
+# One process: index (incrementally) and serve with one model load.
 run: $(STAMP)
-	$(BIN)/quotebot index
 	@if $(BIN)/python -c 'import sys; from bot.config import BotSettings; sys.exit(0 if BotSettings().token() else 1)'; then \
-		$(BIN)/quotebot run; \
+		$(BIN)/quotebot run --index; \
 	else \
 		echo "DISCORD_TOKEN is not set (environment or .env): starting the terminal session instead, which answers exactly as the bot would."; \
-		$(BIN)/quotebot chat; \
+		$(BIN)/quotebot chat --index; \
 	fi
 
 test: $(STAMP)
@@ -38,6 +40,9 @@ eval: $(STAMP)
 
 eval-public: $(STAMP)
 	$(BIN)/python benchmarks/public.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py
 
 clean:
 	rm -rf $(VENV) .quotebot .quotebot-eval .pytest_cache .hypothesis

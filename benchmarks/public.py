@@ -294,6 +294,16 @@ def markdown(run: Run, argv: list[str], partial: bool) -> str:
     return "\n".join(out) + "\n"
 
 
+KEEP_MARK = "<!-- kept by public.py -->"  # what follows this line in RESULTS.md survives a new run
+
+
+def write_keeping_tail(out: Path, text: str) -> None:
+    """Write ``text`` to ``out``, keeping the sections other benchmarks wrote after :data:`KEEP_MARK`."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    at = old.find(KEEP_MARK)
+    out.write_text(text + ("\n" + old[at:] if at >= 0 else ""), encoding="utf-8")
+
+
 def _progress(label: str):
     step = [0.0]
 
@@ -407,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         run_corpus(corpus, eval_dir, embedder, args.limit, run, keep=args.store)
         if out is not None:  # write after each corpus so a long run keeps what it measured
-            out.write_text(markdown(run, argv, partial), encoding="utf-8")
+            write_keeping_tail(out, markdown(run, argv, partial))
     print_table(run.rows)
     if out is not None:
         print(f"Wrote {out}")

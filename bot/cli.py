@@ -64,11 +64,15 @@ def _index(settings: IndexSettings, rebuild: bool = False, embedder=None) -> Ind
         return index_corpus(settings, rebuild=rebuild, embedder=embedder, progress=progress)
 
 
-def _open_retriever(settings: IndexSettings, *, index_if_empty: bool = True):
+def _open_retriever(settings: IndexSettings, *, index_if_empty: bool = True, index_first: bool = False):
+    """A retriever over the store; the model loads on the first question (one load per process, shared with
+    any indexing done here)."""
     from index.embedding import get_embedder
     from index.retrieve import Retriever
 
     embedder = get_embedder()
+    if index_first:
+        err.print(_index(settings, embedder=embedder).line(), style="dim")
     retriever = Retriever.open(settings, embedder)
     if index_if_empty and retriever.passage_count() == 0:
         retriever.close()
@@ -258,25 +262,44 @@ def eval_cmd(
             out.print(line)
 
 
+IndexFirstOpt = Annotated[
+    bool, typer.Option("--index", help="Index the corpus first (incrementally), in this process.")
+]
+
+
 @app.command()
-def chat(corpus: CorpusOpt = None, store: StoreOpt = None) -> None:
+def chat(corpus: CorpusOpt = None, store: StoreOpt = None, index_first: IndexFirstOpt = False) -> None:
     """An interactive terminal session that answers exactly as the bot would."""
     from bot.terminal import run_terminal
 
     try:
-        retriever = _open_retriever(_settings(corpus, store))
+        retriever = _open_retriever(_settings(corpus, store), index_first=index_first)
     except (QuotebotError, FileNotFoundError) as error:
         raise _fail(str(error)) from None
     run_terminal(retriever)
 
 
 @app.command()
-def run(corpus: CorpusOpt = None, store: StoreOpt = None) -> None:
-    """Run the Discord bot (needs DISCORD_TOKEN)."""
+def run(corpus: CorpusOpt = None, store: StoreOpt = None, index_first: IndexFirstOpt = False) -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN). It connects first and loads the model (and, with --index,
+    indexes the corpus) in the background; questions asked meanwhile are answered when it is ready."""
     from bot.config import BotSettings
     from bot.runner import run_bot
 
-    raise typer.Exit(run_bot(_settings(corpus, store), BotSettings()))
+    raise typer.Exit(run_bot(_settings(corpus, store), BotSettings(), index_first=index_first))
+
+
+@app.command()
+def encoder() -> None:
+    """Prepare the fast encoder (export the packaged model, choose the backend) and say which one runs."""
+    from index.embedding import EncoderSettings, load_encoder
+
+    settings = EncoderSettings()
+    try:
+        enc = load_encoder(settings)
+    except (OSError, RuntimeError, ValueError) as error:
+        raise _fail(f"cannot prepare the encoder: {error}") from None
+    out.print(f"encoder: {enc.name} on {enc.encoder} (QUOTEBOT_ENCODER={settings.encoder})")
 
 
 @app.command()

@@ -51,6 +51,7 @@ class QuoteBot(commands.Bot):
         bot_settings: BotSettings | None = None,
         *,
         extensions: tuple[str, ...] = EXTENSIONS,
+        index_on_start: bool = False,
         **options: Any,
     ) -> None:
         intents = discord.Intents.default()
@@ -72,8 +73,14 @@ class QuoteBot(commands.Bot):
         self._sources: list[SourceInfo] = []
         self._sources_at = 0.0
         self._sources_task: asyncio.Task[None] | None = None
+        # Set once the model is warm (and, with ``index_on_start``, the corpus indexed): searches wait for it,
+        # after the interaction is deferred, so the bot can connect before the model has loaded.
+        self.index_on_start = index_on_start
+        self.ready = asyncio.Event()
+        self._warm_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
+        self._warm_task = asyncio.create_task(self._warm_up())
         for extension in self.extensions_to_load:
             try:
                 await self.load_extension(extension)
@@ -96,11 +103,51 @@ class QuoteBot(commands.Bot):
             len(self._sources),
         )
 
+    # -- warm-up: the gateway first, the model in the background ----------------------------------
+
+    async def _warm_up(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            if self.index_on_start:
+                async with self.reindex_lock:  # a /reindex meanwhile is told one is running
+                    await asyncio.to_thread(self._prepare)
+            else:
+                await asyncio.to_thread(self._prepare)
+        except Exception:
+            log.exception("Warm-up failed; questions will report the error")
+        finally:
+            self.ready.set()
+        await self.refresh_sources()
+        log.info("Ready to answer after %.1f s of warm-up", time.perf_counter() - t0)
+
+    def _prepare(self) -> None:
+        """Blocking: load the encoder, then (with ``index_on_start``) index the corpus incrementally."""
+        embedder = getattr(self.retriever, "embedder", None)
+        load = getattr(embedder, "load", None)
+        if self.index_on_start:
+            from bot.cogs.admin import reindex_blocking
+
+            log.info("Indexing %s", self.index_settings.corpus_dir)
+            log.info("Indexed: %s", reindex_blocking(self).line())
+        if load is not None:
+            load()
+
+    async def wait_ready(self) -> None:
+        if not self.ready.is_set():
+            log.info("A question arrived during warm-up: it is answered once the model is ready")
+            await self.ready.wait()
+
+    async def close(self) -> None:
+        if self._warm_task is not None and not self._warm_task.done():
+            self._warm_task.cancel()
+        await super().close()
+
     # -- retrieval, always off the event loop -------------------------------------------------------
 
     async def search(
         self, question: str, *, k: int = 3, offset: int = 0, source: str | None = None
     ) -> Answer:
+        await self.wait_ready()
         return await asyncio.to_thread(self.retriever.search, question, k, offset=offset, source=source)
 
     async def context(self, passage_id: str) -> tuple[Passage | None, Passage | None, Passage | None]:

@@ -23,15 +23,25 @@ REJECTED_TOKEN = (
 )
 
 
-def run_bot(index_settings: IndexSettings, bot_settings: BotSettings, *, err: TextIO | None = None) -> int:
-    """Run the bot until it is stopped; returns the process exit code (2 for a missing/rejected token)."""
+def run_bot(
+    index_settings: IndexSettings,
+    bot_settings: BotSettings,
+    *,
+    err: TextIO | None = None,
+    index_first: bool = False,
+) -> int:
+    """Run the bot until it is stopped; returns the process exit code (2 for a missing/rejected token).
+
+    The bot connects at once and loads the model in the background (questions meanwhile are deferred and
+    answered when it is ready); ``index_first`` also indexes the corpus in that background step, with the
+    same model."""
     err = err or sys.stderr
     token = bot_settings.token()
     if token is None:
         print(MISSING_TOKEN, file=err)
         return 2
     try:
-        return asyncio.run(_run(index_settings, bot_settings, token))
+        return asyncio.run(_run(index_settings, bot_settings, token, index_first))
     except discord.LoginFailure:
         print(REJECTED_TOKEN, file=err)
         return 2
@@ -45,12 +55,14 @@ def run_bot(index_settings: IndexSettings, bot_settings: BotSettings, *, err: Te
         return 0
 
 
-async def _run(index_settings: IndexSettings, bot_settings: BotSettings, token: str) -> int:
+async def _run(
+    index_settings: IndexSettings, bot_settings: BotSettings, token: str, index_first: bool = False
+) -> int:
     from index.retrieve import Retriever
 
-    retriever = await asyncio.to_thread(Retriever.open, index_settings)
+    retriever = await asyncio.to_thread(Retriever.open, index_settings)  # the model loads later, lazily
     try:
-        async with QuoteBot(retriever, index_settings, bot_settings) as bot:
+        async with QuoteBot(retriever, index_settings, bot_settings, index_on_start=index_first) as bot:
             await bot.start(token)
     finally:
         close = getattr(retriever, "close", None)

@@ -14,7 +14,7 @@ import numpy as np
 from . import links, ranking
 from .chunking import contextual_header, is_question
 from .config import IndexSettings
-from .embedding import Embedder, get_embedder
+from .embedding import Embedder, get_embedder, vectors_of
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
 from .lexical import LexicalIndex, covered, fold, tokenize
 from .models import Answer, Hit, IndexReport, Passage, SourceInfo
@@ -171,7 +171,9 @@ class Retriever:
         cls, settings: IndexSettings, embedder: Embedder | None = None, *, write: bool = False
     ) -> Retriever:
         embedder = embedder or get_embedder()
-        store = Store.open(settings, model=embedder.name, dim=embedder.dim, write=write)
+        store = Store.open(
+            settings, model=embedder.name, dim=embedder.dim, write=write, vectors=vectors_of(embedder)
+        )
         return cls(store, embedder, settings)
 
     def close(self) -> None:

@@ -42,6 +42,7 @@ class DocMarker:
     title: str
     version: str
     passages: int
+    file_hash: str = ""  # hash of the file (and pipeline version) the marker's version was made from
 
 
 @dataclass(frozen=True)
@@ -168,14 +169,23 @@ class Store:
     """A quotebot index in Chroma, embedded (PersistentClient) or on a server (HttpClient)."""
 
     def __init__(
-        self, client, prefix: str, model: str, dim: int, lock: FileLock | None, location: str
+        self,
+        client,
+        prefix: str,
+        model: str,
+        dim: int,
+        lock: FileLock | None,
+        location: str,
+        vectors: str = "f32",
     ) -> None:
         self._client = client
         self._lock = lock
         self.location = location
         self.model = model
         self.dim = dim
+        self.vectors = vectors
         self.prefix = prefix
+        self.file_hashes: dict[str, str] = {}  # doc_id -> file hash, recorded by set_marker
         try:
             self._open_collections()
         except StoreMismatchError:
@@ -183,17 +193,28 @@ class Store:
             raise
 
     def _open_collections(self) -> None:
-        meta = {"hnsw:space": "cosine", "model": self.model, "dim": self.dim, "schema": SCHEMA}
+        meta = {
+            "hnsw:space": "cosine",
+            "model": self.model,
+            "dim": self.dim,
+            "vectors": self.vectors,
+            "schema": SCHEMA,
+        }
         self._passages = self._collection(f"{self.prefix}-passages", meta)
         self._sentences = self._collection(f"{self.prefix}-sentences", meta)
         self._docs = self._collection(f"{self.prefix}-documents", {"hnsw:space": "l2", "schema": SCHEMA})
 
     # -- opening -----------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, settings: IndexSettings, *, model: str, dim: int, write: bool = False) -> Store:
-        """Open the store named by ``settings``; ``write`` takes the single-writer lock of an embedded store."""
+    def open(
+        cls, settings: IndexSettings, *, model: str, dim: int, write: bool = False, vectors: str = "f32"
+    ) -> Store:
+        """Open the store named by ``settings``; ``write`` takes the single-writer lock of an embedded store.
+
+        ``vectors`` is the tolerance class of the embedder (see index.embedding.vectors_of): a store built in
+        another class is refused like one built with another model."""
         client, lock, location = cls._connect(settings, write=write)
-        return cls(client, settings.collection, model, dim, lock, location)
+        return cls(client, settings.collection, model, dim, lock, location, vectors)
 
     @staticmethod
     def _connect(settings: IndexSettings, *, write: bool):
@@ -234,14 +255,30 @@ class Store:
     def _collection(self, name: str, meta: dict):
         col = self._client.get_or_create_collection(name, metadata=meta, embedding_function=None)
         have = col.metadata or {}
-        for key in ("model", "dim"):
-            if key in meta and have.get(key) != meta[key]:
+        for key in ("model", "dim", "vectors"):
+            # Stores written before the encoder classes existed were built by torch f32.
+            got = have.get(key, "f32") if key == "vectors" else have.get(key)
+            if key in meta and got != meta[key]:
+                built = f"{have.get('model')} ({have.get('dim')} dims, {have.get('vectors', 'f32')} vectors)"
+                now = f"{meta['model']} ({meta['dim']} dims, {meta['vectors']} vectors)"
                 raise StoreMismatchError(
-                    f"the index at {self.location} was built with {have.get('model')} ({have.get('dim')} dims), "
-                    f"but quotebot now embeds with {meta['model']} ({meta['dim']} dims). "
+                    f"the index at {self.location} was built with {built}, but quotebot now embeds with {now}. "
                     "Re-index with `quotebot index --rebuild`."
                 )
         return col
+
+    def record_encoder(self, encoder: str) -> None:
+        """Note the backend/precision (e.g. ``openvino/bf16``) that wrote vectors, for the record; any encoder of
+        the store's tolerance class may read and add to it."""
+        for col in (self._passages, self._sentences):
+            have = dict(col.metadata or {})
+            if have.get("encoder") != encoder:
+                keep = {k: v for k, v in have.items() if not k.startswith("hnsw:")}
+                col.modify(metadata={**keep, "encoder": encoder})
+
+    def encoder(self) -> str | None:
+        """The backend/precision that last wrote vectors (None for stores older than this record)."""
+        return (self._passages.metadata or {}).get("encoder")
 
     def close(self) -> None:
         if self._lock is not None and self._lock.is_locked:
@@ -255,7 +292,7 @@ class Store:
         self.close()
 
     @classmethod
-    def rebuild(cls, settings: IndexSettings, *, model: str, dim: int) -> Store:
+    def rebuild(cls, settings: IndexSettings, *, model: str, dim: int, vectors: str = "f32") -> Store:
         """Drop every quotebot collection, whatever model built it, and open an empty writable store."""
         client, lock, location = cls._connect(settings, write=True)
         for name in ("passages", "sentences", "documents"):
@@ -263,7 +300,7 @@ class Store:
                 client.delete_collection(f"{settings.collection}-{name}")
             except Exception:  # absent: nothing to drop
                 log.debug("no collection %s-%s to drop", settings.collection, name)
-        return cls(client, settings.collection, model, dim, lock, location)
+        return cls(client, settings.collection, model, dim, lock, location, vectors)
 
     # -- document markers --------------------------------------------------------------------------------
     def markers(self) -> dict[str, DocMarker]:
@@ -272,7 +309,9 @@ class Store:
         for did, m in zip(got["ids"], got["metadatas"] or [], strict=False):
             if did == _META_ID:
                 continue
-            out[did] = DocMarker(did, m["source"], m["title"], m["version"], int(m["passages"]))
+            out[did] = DocMarker(
+                did, m["source"], m["title"], m["version"], int(m["passages"]), m.get("file_hash", "")
+            )
         return out
 
     def document_text(self, doc_id: str) -> str | None:
@@ -281,14 +320,28 @@ class Store:
         return docs[0] if docs else None
 
     def set_marker(self, doc: Document, passages: int) -> None:
+        """Switch ``doc`` to its version. The marker also records the hash of the file it came from, when the
+        indexer put it in :attr:`file_hashes` (in the same write, so hash and version always agree)."""
         self._docs.upsert(
             ids=[doc.doc_id],
             embeddings=[[1.0]],
             documents=[doc.text],
             metadatas=[
-                {"source": doc.source, "title": doc.title, "version": doc.version, "passages": passages}
+                {
+                    "source": doc.source,
+                    "title": doc.title,
+                    "version": doc.version,
+                    "passages": passages,
+                    "file_hash": self.file_hashes.get(doc.doc_id, ""),
+                }
             ],
         )
+
+    def record_file_hashes(self, hashes: dict[str, str]) -> None:
+        """Add file hashes to markers whose version is already right (e.g. written before hashes existed)."""
+        ids = list(hashes)
+        for sl in _batches(len(ids)):
+            self._docs.update(ids=ids[sl], metadatas=[{"file_hash": hashes[i]} for i in ids[sl]])
 
     def delete_marker(self, doc_id: str) -> None:
         self._docs.delete(ids=[doc_id])
@@ -344,6 +397,21 @@ class Store:
         for sl in _batches(len(s_stale)):
             self._sentences.delete(ids=s_stale[sl])
         return len(stale)
+
+    def delete_versions(self, pairs: Sequence[tuple[str, str]]) -> int:
+        """Delete the passages and sentences of the given (doc_id, version) pairs: one scan per batch of
+        documents, not one per document. Returns the passages deleted."""
+        deleted = 0
+        for sl in _batches(len(pairs), 100):
+            terms = [{"$and": [{"doc_id": d}, {"version": v}]} for d, v in pairs[sl]]
+            where = terms[0] if len(terms) == 1 else {"$or": terms}
+            for col in (self._passages, self._sentences):
+                ids = col.get(where=where, include=[])["ids"]
+                for part in _batches(len(ids)):
+                    col.delete(ids=ids[part])
+                if col is self._passages:
+                    deleted += len(ids)
+        return deleted
 
     def versions_present(self) -> set[tuple[str, str]]:
         """(doc_id, version) pairs that have passages or sentences in the store."""
