@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
@@ -32,11 +33,24 @@ def _settings(corpus: Path | None, store: Path | None) -> IndexSettings:
         overrides["corpus_dir"] = corpus
     if store is not None:
         overrides["store_dir"] = store
-    return IndexSettings(**overrides)
+    try:
+        return IndexSettings(**overrides)
+    except ValidationError as error:
+        raise _fail(settings_error(error)) from None
+
+
+def settings_error(error: ValidationError) -> str:
+    """A pydantic-settings error as one line: each problem's own message, without pydantic's decoration."""
+    parts = []
+    for item in error.errors():
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
+        where = ".".join(str(x) for x in item.get("loc", ()))
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(Text(f"error: {message}", style="red"))
+    err.print(Text(f"error: {message}", style="red"), soft_wrap=True)
     return typer.Exit(code)
 
 
