@@ -72,7 +72,9 @@ class IndexSettings(BaseSettings):
         if self.chroma_url and self.chroma_url.strip():
             check_server_url(self.chroma_url)
         elif self.chroma_host:
-            check_server_url(f"http://{self.chroma_host.strip()}:{self.chroma_port}", "CHROMA_HOST/CHROMA_PORT")
+            check_server_url(
+                f"http://{self.chroma_host.strip()}:{self.chroma_port}", "CHROMA_HOST/CHROMA_PORT"
+            )
         return self
 
     def server_url(self) -> str | None:
