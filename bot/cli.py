@@ -54,11 +54,13 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _index(settings: IndexSettings, rebuild: bool = False, embedder=None) -> IndexReport:
+def _index(
+    settings: IndexSettings, rebuild: bool = False, embedder=None, allow_empty: bool = False
+) -> IndexReport:
     from index.ingest import index_corpus
 
     if not sys.stderr.isatty():
-        return index_corpus(settings, rebuild=rebuild, embedder=embedder)
+        return index_corpus(settings, rebuild=rebuild, embedder=embedder, allow_empty=allow_empty)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -75,7 +77,9 @@ def _index(settings: IndexSettings, rebuild: bool = False, embedder=None) -> Ind
         def progress(done: int, total: int, source: str) -> None:
             bar.update(task, completed=done, total=total, description=source)
 
-        return index_corpus(settings, rebuild=rebuild, embedder=embedder, progress=progress)
+        return index_corpus(
+            settings, rebuild=rebuild, embedder=embedder, progress=progress, allow_empty=allow_empty
+        )
 
 
 def _open_retriever(settings: IndexSettings, *, index_if_empty: bool = True):
@@ -139,11 +143,15 @@ def index(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Drop the index and start from scratch.")
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option("--allow-empty", help="Let a corpus folder without readable files empty the index."),
+    ] = False,
 ) -> None:
     """Index the corpus incrementally (new, changed and removed documents)."""
     settings = _settings(corpus, store)
     try:
-        report = _index(settings, rebuild=rebuild)
+        report = _index(settings, rebuild=rebuild, allow_empty=allow_empty)
     except (QuotebotError, FileNotFoundError) as error:
         raise _fail(str(error)) from None
     out.print(report.line())

@@ -27,3 +27,7 @@ class StoreLockedError(QuotebotError):
 
 class StoreUnavailableError(QuotebotError):
     """The Chroma server cannot be reached."""
+
+
+class EmptyCorpusError(QuotebotError):
+    """The corpus folder has no readable document while the index has some: nothing is removed."""

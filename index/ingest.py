@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,8 @@ import numpy as np
 from .chunking import chunk_document
 from .config import IndexSettings
 from .embedding import Embedder, get_embedder
-from .loaders import load_corpus
+from .errors import EmptyCorpusError
+from .loaders import doc_id_for, load_corpus
 from .models import Document, IndexReport, Passage
 from .store import Store
 
@@ -72,13 +73,33 @@ def _sweep(store: Store) -> int:
 
 
 def sync_documents(
-    store: Store, embedder: Embedder, docs: list[Document], skipped: int = 0, progress: Progress | None = None
+    store: Store,
+    embedder: Embedder,
+    docs: list[Document],
+    skipped: int = 0,
+    progress: Progress | None = None,
+    *,
+    keep: Collection[str] = (),
+    allow_empty: bool = False,
+    corpus: str = "the corpus folder",
 ) -> IndexReport:
-    """Bring ``store`` to exactly ``docs``."""
+    """Bring ``store`` to exactly ``docs``, keeping the documents in ``keep`` (ids of files that are present
+    but could not be read this time) as they are. Refuses to remove every document unless ``allow_empty``."""
     t0 = time.perf_counter()
     markers = store.markers()
-    wanted = {d.doc_id: d for d in docs}
-    added = changed = unchanged = removed = passages = embedded = 0
+    if markers and not docs and not keep and not allow_empty:
+        raise EmptyCorpusError(
+            f"{corpus} has no readable document, but the index holds {len(markers)} indexed documents: "
+            "nothing was removed. Check the folder (is a share unmounted?), or pass --allow-empty to "
+            "empty the index."
+        )
+    wanted: dict[str, Document | None] = {d.doc_id: d for d in docs}
+    kept = [doc_id for doc_id in keep if doc_id not in wanted and doc_id in markers]
+    wanted.update((doc_id, None) for doc_id in kept)
+    if kept:
+        log.warning("kept %d indexed documents whose files could not be read this time", len(kept))
+    added = changed = unchanged = removed = embedded = 0
+    passages = sum(markers[doc_id].passages for doc_id in kept)
     for i, doc in enumerate(docs, start=1):
         marker = markers.get(doc.doc_id)
         if marker is not None and marker.version == doc.version:
@@ -124,8 +145,12 @@ def index_corpus(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     store: Store | None = None,
+    allow_empty: bool = False,
 ) -> IndexReport:
-    """Index ``settings.corpus_dir`` into the store incrementally (or from scratch with ``rebuild``)."""
+    """Index ``settings.corpus_dir`` into the store incrementally (or from scratch with ``rebuild``).
+
+    A file that is present but unreadable keeps its document; a corpus with no readable file empties a
+    non-empty index only with ``allow_empty``."""
     t0 = time.perf_counter()
     docs, skipped = load_corpus(Path(settings.corpus_dir))
     embedder = embedder or get_embedder()
@@ -138,7 +163,16 @@ def index_corpus(
         store = Store.open(settings, model=embedder.name, dim=embedder.dim, write=True)
     assert store is not None
     try:
-        report = sync_documents(store, embedder, docs, skipped=len(skipped), progress=progress)
+        report = sync_documents(
+            store,
+            embedder,
+            docs,
+            skipped=len(skipped),
+            progress=progress,
+            keep={doc_id_for(s.source) for s in skipped},
+            allow_empty=allow_empty,
+            corpus=f"The corpus folder {settings.corpus_dir}",
+        )
     finally:
         if own:
             store.close()
