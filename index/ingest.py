@@ -4,12 +4,20 @@ Crash safety: a changed document's new passages are written under new ids (the i
 marker switches to the new version, then the old passages are deleted. Retrieval only serves passages whose
 version matches the marker, so a document is wholly old or wholly new to readers. A run that was killed leaves
 orphans that the next run sweeps, and passages already written are not embedded again.
+
+Several writers (on a Chroma server): each run holds a lease record in the store. A run only sweeps when no
+other writer is alive (another writer's fresh, not yet switched version looks exactly like an orphan), deletes
+after a switch only the version the marker held just before, and repairs a marker whose passages are missing.
+A run that finds another run's lease unfinished (killed, or aborted) bumps the generation at its end, so readers
+never stay on old tables because a killed run never told them.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import uuid
 from collections.abc import Callable, Collection
 from pathlib import Path
 
@@ -21,12 +29,14 @@ from .embedding import Embedder, get_embedder
 from .errors import EmptyCorpusError
 from .loaders import doc_id_for, load_corpus
 from .models import Document, IndexReport, Passage
-from .store import Store
+from .store import DocMarker, Store, VersionCount, WriterRecord
 
 log = logging.getLogger(__name__)
 
 # progress(done_documents, total_documents, current_source)
 Progress = Callable[[int, int, str], None]
+HEARTBEAT_SECONDS = 15.0  # how often a running indexer refreshes its writer lease
+LEASE_SECONDS = 90.0  # a writer whose lease is older than this is presumed dead
 
 
 def embedding_inputs(p: Passage) -> tuple[str, list[tuple[int, int]]]:
@@ -47,28 +57,97 @@ def _embed_passages(embedder: Embedder, passages: list[Passage]) -> tuple[np.nda
     return vectors[: len(texts)], vectors[len(texts) :]
 
 
-def _write_document(store: Store, embedder: Embedder, doc: Document) -> tuple[int, int]:
-    """Write ``doc`` at its version and switch its marker; returns (passages, passages embedded)."""
+def _write_document(
+    store: Store, embedder: Embedder, doc: Document, *, force: bool = False
+) -> tuple[int, int]:
+    """Write ``doc`` at its version and switch its marker; returns (passages, passages embedded).
+
+    Passages already in the store (an interrupted run wrote them) are reused unless ``force``. After the
+    switch only the version the marker held just before is deleted: a version another writer is still
+    writing is never touched."""
     passages = chunk_document(doc)
-    present = store.existing_passage_ids([p.passage_id for p in passages])
+    present = set() if force else store.existing_passage_ids([p.passage_id for p in passages])
     todo = [p for p in passages if p.passage_id not in present]
     if todo:
         p_vecs, s_vecs = _embed_passages(embedder, todo)
         store.upsert_sentences(todo, s_vecs)
         store.upsert_passages(todo, p_vecs)
+    before = store.markers([doc.doc_id]).get(doc.doc_id)
     store.set_marker(doc, len(passages))  # the switch: readers now see the new version
-    store.delete_stale(doc.doc_id, doc.version)
+    if before is not None and before.version != doc.version:
+        store.delete_version(doc.doc_id, before.version)
     return len(passages), len(todo)
 
 
-def _sweep(store: Store) -> int:
-    """Delete passages left by an interrupted run (their version is not their document's marker)."""
+def _complete(marker: DocMarker, counts: dict[tuple[str, str], VersionCount]) -> bool:
+    """Whether the marker's version has all its passages and sentences in the store."""
+    count = counts.get((marker.doc_id, marker.version))
+    if count is None:
+        return marker.passages == 0
+    return count.passages == marker.passages and count.sentences == count.expected_sentences
+
+
+class _Lease:
+    """This run's writer record: started, refreshed every HEARTBEAT_SECONDS by a daemon thread, closed at
+    the end (``done``, or ``aborted`` when the run raised). A run killed outright leaves it ``running``
+    until its heartbeat is older than LEASE_SECONDS."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.run_id = uuid.uuid4().hex
+        self.started = time.time()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="quotebot-writer-lease", daemon=True)
+
+    def __enter__(self) -> _Lease:
+        self.store.start_writer(self.run_id)
+        self._thread.start()
+        return self
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                self.store.heartbeat_writer(self.run_id, self.started)
+            except Exception:  # noqa: BLE001 - a missed heartbeat only makes other writers more careful
+                log.warning("could not refresh this indexing run's lease", exc_info=True)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        if exc_type is None:
+            self.store.finish_writer(self.run_id, self.started)
+            return
+        try:
+            self.store.abort_writer(self.run_id, self.started)
+        except Exception:  # noqa: BLE001 - the original error matters more
+            log.warning("could not mark this indexing run as aborted", exc_info=True)
+
+    def others(self) -> list[WriterRecord]:
+        return [w for w in self.store.writers() if w.run_id != self.run_id]
+
+
+def _alive(writer: WriterRecord, now: float) -> bool:
+    return writer.state == "running" and now - writer.heartbeat < LEASE_SECONDS
+
+
+def _sweep(store: Store, lease: _Lease, orphans: set[tuple[str, str]]) -> int:
+    """Delete the versions in ``orphans`` (found when the run started) that are still not their document's
+    marker, unless another writer is alive: its fresh, not yet switched versions look just the same.
+
+    The writers are read before the markers: a writer that finishes in between has switched its markers,
+    and one that starts after it wrote nothing that ``orphans`` could hold."""
+    if not orphans:
+        return 0
+    busy = [w for w in lease.others() if _alive(w, time.time())]
+    if busy:
+        log.info("another indexing run is active: leaving %d stale versions for a later run", len(orphans))
+        return 0
     markers = store.markers()
     swept = 0
-    for doc_id, version in store.versions_present():
+    for doc_id, version in sorted(orphans):
         marker = markers.get(doc_id)
         if marker is None or marker.version != version:
-            swept += store.delete_stale(doc_id, marker.version if marker else None)
+            swept += store.delete_version(doc_id, version)
     return swept
 
 
@@ -85,7 +164,24 @@ def sync_documents(
 ) -> IndexReport:
     """Bring ``store`` to exactly ``docs``, keeping the documents in ``keep`` (ids of files that are present
     but could not be read this time) as they are. Refuses to remove every document unless ``allow_empty``."""
+    with _Lease(store) as lease:
+        return _sync(store, embedder, docs, skipped, progress, keep, allow_empty, corpus, lease)
+
+
+def _sync(
+    store: Store,
+    embedder: Embedder,
+    docs: list[Document],
+    skipped: int,
+    progress: Progress | None,
+    keep: Collection[str],
+    allow_empty: bool,
+    corpus: str,
+    lease: _Lease,
+) -> IndexReport:
     t0 = time.perf_counter()
+    # Runs that did not finish cleanly may have switched markers without telling readers: bump at the end.
+    unfinished = [w for w in lease.others() if w.state != "done"]
     markers = store.markers()
     if markers and not docs and not keep and not allow_empty:
         raise EmptyCorpusError(
@@ -93,6 +189,8 @@ def sync_documents(
             "nothing was removed. Check the folder (is a share unmounted?), or pass --allow-empty to "
             "empty the index."
         )
+    counts = store.version_counts()
+    orphans = {key for key in counts if (m := markers.get(key[0])) is None or m.version != key[1]}
     wanted: dict[str, Document | None] = {d.doc_id: d for d in docs}
     kept = [doc_id for doc_id in keep if doc_id not in wanted and doc_id in markers]
     wanted.update((doc_id, None) for doc_id in kept)
@@ -102,11 +200,14 @@ def sync_documents(
     passages = sum(markers[doc_id].passages for doc_id in kept)
     for i, doc in enumerate(docs, start=1):
         marker = markers.get(doc.doc_id)
-        if marker is not None and marker.version == doc.version:
+        if marker is not None and marker.version == doc.version and _complete(marker, counts):
             unchanged += 1
             passages += marker.passages
         else:
-            n, e = _write_document(store, embedder, doc)
+            repair = marker is not None and marker.version == doc.version
+            if repair:
+                log.warning("repairing %s: some of its passages are missing from the store", doc.source)
+            n, e = _write_document(store, embedder, doc, force=repair)
             passages += n
             embedded += e
             if marker is None:
@@ -121,11 +222,13 @@ def sync_documents(
         removed += 1
     # Last, finish whatever an interrupted run left: passages whose version is not their marker's.
     # (Done after the writes, so that passages an interrupted run already embedded are reused above.)
-    swept = _sweep(store)
+    swept = _sweep(store, lease, orphans)
     if swept:
         log.info("finished an interrupted run: removed %d orphaned passages", swept)
-    if added or changed or removed or swept:
+    if added or changed or removed or swept or unfinished:
         store.bump_generation()
+    now = time.time()
+    store.delete_writers(w.run_id for w in lease.others() if not _alive(w, now))
     return IndexReport(
         added=added,
         changed=changed,

@@ -12,6 +12,7 @@ Every call converts Chroma's column-oriented results into records at this bounda
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 SCHEMA = 1
 _BATCH = 1000
 _META_ID = "__quotebot_meta__"
+_WRITER_PREFIX = "__quotebot_writer__"
+_RESERVED_PREFIX = "__quotebot_"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,23 @@ class DocMarker:
     title: str
     version: str
     passages: int
+
+
+@dataclass(frozen=True)
+class WriterRecord:
+    """A lease of one indexing run: written when it starts, refreshed while it runs, closed when it ends."""
+
+    run_id: str
+    started: float  # time.time()
+    heartbeat: float  # time.time() of the last sign of life
+    state: str  # "running", "done" or "aborted"
+
+
+@dataclass(frozen=True)
+class VersionCount:
+    passages: int
+    sentences: int
+    expected_sentences: int  # what the present passages say they have
 
 
 @dataclass(frozen=True)
@@ -210,11 +230,16 @@ class Store:
         return cls(client, settings.collection, model, dim, lock, location)
 
     # -- document markers --------------------------------------------------------------------------------
-    def markers(self) -> dict[str, DocMarker]:
-        got = self._docs.get(include=["metadatas"])
+    def markers(self, ids: Sequence[str] | None = None) -> dict[str, DocMarker]:
+        """Every document marker, or those of ``ids``."""
+        got = (
+            self._docs.get(ids=list(ids), include=["metadatas"])
+            if ids is not None
+            else self._docs.get(include=["metadatas"])
+        )
         out: dict[str, DocMarker] = {}
         for did, m in zip(got["ids"], got["metadatas"] or [], strict=False):
-            if did == _META_ID:
+            if did.startswith(_RESERVED_PREFIX):
                 continue
             out[did] = DocMarker(did, m["source"], m["title"], m["version"], int(m["passages"]))
         return out
@@ -246,6 +271,38 @@ class Store:
         gen = uuid.uuid4().hex
         self._docs.upsert(ids=[_META_ID], embeddings=[[0.0]], metadatas=[{"generation": gen}])
         return gen
+
+    # -- writer leases: which indexing runs are alive (several writers can share a Chroma server) --------
+    def start_writer(self, run_id: str) -> None:
+        now = time.time()
+        self._put_writer(run_id, {"started": now, "heartbeat": now, "state": "running"})
+
+    def heartbeat_writer(self, run_id: str, started: float) -> None:
+        self._put_writer(run_id, {"started": started, "heartbeat": time.time(), "state": "running"})
+
+    def finish_writer(self, run_id: str, started: float) -> None:
+        self._put_writer(run_id, {"started": started, "heartbeat": time.time(), "state": "done"})
+
+    def abort_writer(self, run_id: str, started: float) -> None:
+        self._put_writer(run_id, {"started": started, "heartbeat": time.time(), "state": "aborted"})
+
+    def _put_writer(self, run_id: str, meta: dict) -> None:
+        self._docs.upsert(ids=[_WRITER_PREFIX + run_id], embeddings=[[0.0]], metadatas=[meta])
+
+    def writers(self) -> list[WriterRecord]:
+        got = self._docs.get(where={"state": {"$in": ["running", "done", "aborted"]}}, include=["metadatas"])
+        return [
+            WriterRecord(
+                wid.removeprefix(_WRITER_PREFIX), float(m["started"]), float(m["heartbeat"]), m["state"]
+            )
+            for wid, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+            if wid.startswith(_WRITER_PREFIX)
+        ]
+
+    def delete_writers(self, run_ids: Iterable[str]) -> None:
+        ids = [_WRITER_PREFIX + r for r in run_ids]
+        if ids:
+            self._docs.delete(ids=ids)
 
     # -- passages and sentences --------------------------------------------------------------------------
     def existing_passage_ids(self, ids: Sequence[str]) -> set[str]:
@@ -289,15 +346,40 @@ class Store:
             self._sentences.delete(ids=s_stale[sl])
         return len(stale)
 
-    def versions_present(self) -> set[tuple[str, str]]:
-        """(doc_id, version) pairs that have passages or sentences in the store."""
-        pairs: set[tuple[str, str]] = set()
-        for col in (self._passages, self._sentences):
+    def delete_version(self, doc_id: str, version: str) -> int:
+        """Delete the passages and sentences of ``doc_id`` at exactly ``version``."""
+        where = {"$and": [{"doc_id": doc_id}, {"version": version}]}
+        ids = self._passages.get(where=where, include=[])["ids"]
+        for sl in _batches(len(ids)):
+            self._passages.delete(ids=ids[sl])
+        s_ids = self._sentences.get(where=where, include=[])["ids"]
+        for sl in _batches(len(s_ids)):
+            self._sentences.delete(ids=s_ids[sl])
+        return len(ids)
+
+    def version_counts(self) -> dict[tuple[str, str], VersionCount]:
+        """Per (doc_id, version) present in the store: its passages, sentences, and the sentences its
+        passages say they have."""
+        passages: dict[tuple[str, str], int] = {}
+        expected: dict[tuple[str, str], int] = {}
+        sentences: dict[tuple[str, str], int] = {}
+        for col, counts in ((self._passages, passages), (self._sentences, sentences)):
             total = col.count()
             for offset in range(0, total, _BATCH * 5):
                 got = col.get(include=["metadatas"], limit=_BATCH * 5, offset=offset)
-                pairs.update((m["doc_id"], m["version"]) for m in got["metadatas"] or [])
-        return pairs
+                for m in got["metadatas"] or []:
+                    key = (m["doc_id"], m["version"])
+                    counts[key] = counts.get(key, 0) + 1
+                    if col is self._passages:
+                        expected[key] = expected.get(key, 0) + len(_decode_spans(m.get("sentences", "")))
+        return {
+            key: VersionCount(passages.get(key, 0), sentences.get(key, 0), expected.get(key, 0))
+            for key in passages.keys() | sentences.keys()
+        }
+
+    def versions_present(self) -> set[tuple[str, str]]:
+        """(doc_id, version) pairs that have passages or sentences in the store."""
+        return set(self.version_counts())
 
     def all_passages(self) -> list[Passage]:
         out: list[Passage] = []
