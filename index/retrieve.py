@@ -30,6 +30,7 @@ NEAR_DUPLICATE = 0.8  # Jaccard similarity of token sets above which two passage
 # Confidence rules of the single-evidence modes (the hybrid rule lives in ranking.py).
 DENSE_THRESHOLD = 0.5
 BM25_THRESHOLD = 0.75
+RELOAD_ATTEMPTS = 3  # reads of a moving store before serving the newest one anyway
 
 
 # Invisible characters that reorder or hide text (Unicode Bidi_Control): never echoed, never searched.
@@ -83,8 +84,11 @@ class _State:
     def load(cls, store: Store) -> _State:
         generation = store.generation()
         markers = store.markers()
-        live = [p for p in store.all_passages() if (m := markers.get(p.doc_id)) and m.version == p.version]
-        live.sort(key=lambda p: (p.source, p.ordinal))
+        stored, stored_vectors = store.passages_with_vectors()
+        keep = [i for i, p in enumerate(stored) if (m := markers.get(p.doc_id)) and m.version == p.version]
+        keep.sort(key=lambda i: (stored[i].source, stored[i].ordinal))
+        live = [stored[i] for i in keep]
+        vectors = stored_vectors[keep] if keep else np.zeros((0, store.dim), dtype=np.float32)
         row_of = {p.passage_id: i for i, p in enumerate(live)}
         sv = store.sentence_vectors()
         keep = [j for j, pid in enumerate(sv.passage_ids) if pid in row_of]
@@ -106,7 +110,7 @@ class _State:
         return cls(
             generation=generation,
             passages=live,
-            vectors=store.passage_vectors([p.passage_id for p in live]),
+            vectors=vectors,
             sent_vectors=sent_vectors,
             sent_rows=[np.asarray(r, dtype=np.int64) for r in sent_rows],
             sent_owner=owner,
@@ -135,8 +139,9 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings or IndexSettings()
-        self._lock = threading.Lock()
-        self._state = _State.load(store)
+        self._lock = threading.Lock()  # one reload at a time
+        self._failing = False
+        self._state = self._load()
         self._checked = time.monotonic()
 
     @classmethod
@@ -152,19 +157,62 @@ class Retriever:
 
     # -- freshness -----------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Reload the in-memory tables (BM25, vectors, sources) from the store."""
+        """Reload the in-memory tables (BM25, vectors, sources) from the store now. On failure the current
+        tables stay in service and the next freshness check tries again."""
         with self._lock:
-            self._state = _State.load(self.store)
-            self._checked = time.monotonic()
+            self._reload()
+
+    def _load(self) -> _State:
+        """Tables read while the store stood still: the generation is the same before and after the read,
+        else it is read again (up to RELOAD_ATTEMPTS times; then the newest read serves until the next
+        check)."""
+        state = _State.load(self.store)
+        for _ in range(RELOAD_ATTEMPTS - 1):
+            if self.store.generation() == state.generation:
+                break
+            log.info("the store changed while the retrieval tables were read; reading again")
+            state = _State.load(self.store)
+        return state
+
+    def _reload(self) -> None:
+        try:
+            self._state = self._load()
+        except Exception as error:  # noqa: BLE001 - a reload must never fail a question
+            self._note_failure(error)
+            self._checked = -float("inf")  # try again at the next request
+            return
+        self._checked = time.monotonic()
+        if self._failing:
+            log.info("the retrieval tables are in step with the store again")
+            self._failing = False
+
+    def _note_failure(self, error: BaseException) -> None:
+        level = logging.DEBUG if self._failing else logging.WARNING
+        log.log(level, "could not reload the retrieval tables (still serving the previous ones): %s", error)
+        self._failing = True
 
     def _current(self) -> _State:
-        interval = self.settings.refresh_seconds
-        if time.monotonic() - self._checked >= interval:
-            generation = self.store.generation()
-            self._checked = time.monotonic()
-            if generation != self._state.generation:
-                log.info("the store changed; reloading the retrieval tables")
-                self.refresh()
+        """The tables to answer from. Every ``refresh_seconds`` one caller checks the store's generation and
+        reloads when it moved; callers meanwhile are served the current tables, never an error."""
+        if time.monotonic() - self._checked < self.settings.refresh_seconds:
+            return self._state
+        if not self._lock.acquire(blocking=False):
+            return self._state  # another request is checking or reloading
+        try:
+            if time.monotonic() - self._checked >= self.settings.refresh_seconds:
+                try:
+                    generation = self.store.generation()
+                except Exception as error:  # noqa: BLE001 - unreachable store: keep serving
+                    self._note_failure(error)
+                    self._checked = time.monotonic()
+                    return self._state
+                if generation != self._state.generation:
+                    log.info("the store changed; reloading the retrieval tables")
+                    self._reload()
+                else:
+                    self._checked = time.monotonic()
+        finally:
+            self._lock.release()
         return self._state
 
     def reindex(self, *, rebuild: bool = False) -> IndexReport:

@@ -392,6 +392,23 @@ class Store:
             )
         return out
 
+    def passages_with_vectors(self) -> tuple[list[Passage], np.ndarray]:
+        """Every passage with its embedding, read together (no later lookup can miss a deleted row)."""
+        out: list[Passage] = []
+        vecs: list[np.ndarray] = []
+        total = self._passages.count()
+        for offset in range(0, total, _BATCH * 5):
+            got = self._passages.get(
+                include=["documents", "metadatas", "embeddings"], limit=_BATCH * 5, offset=offset
+            )
+            for pid, text, m, v in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            ):
+                out.append(_passage_from(pid, text, m))
+                vecs.append(v)
+        arr = np.asarray(vecs, dtype=np.float32) if vecs else np.zeros((0, self.dim), dtype=np.float32)
+        return out, arr
+
     def passage_vectors(self, ids: Sequence[str]) -> np.ndarray:
         """Embeddings of the given passages, in the given order."""
         rows: dict[str, np.ndarray] = {}
