@@ -63,6 +63,9 @@ class IndexSettings(BaseSettings):
         le=1.0,
         description="Override of the calibrated confidence threshold (0-1); empty = calibrated default.",
     )
+    store_timeout: float = Field(
+        15.0, gt=0, description="Seconds a Chroma server call may take before it counts as unreachable."
+    )
     refresh_seconds: float = Field(
         2.0, ge=0.0, description="How often a retriever checks the store for changes by other processes."
     )

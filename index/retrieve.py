@@ -141,6 +141,7 @@ class Retriever:
         self.settings = settings or IndexSettings()
         self._lock = threading.Lock()  # one reload at a time
         self._failing = False
+        self._checker: threading.Thread | None = None
         self._state = self._load()
         self._checked = time.monotonic()
 
@@ -182,6 +183,9 @@ class Retriever:
             self._checked = -float("inf")  # try again at the next request
             return
         self._checked = time.monotonic()
+        self._recovered()
+
+    def _recovered(self) -> None:
         if self._failing:
             log.info("the retrieval tables are in step with the store again")
             self._failing = False
@@ -196,24 +200,38 @@ class Retriever:
         reloads when it moved; callers meanwhile are served the current tables, never an error."""
         if time.monotonic() - self._checked < self.settings.refresh_seconds:
             return self._state
+        if self._failing:
+            # The store is failing (e.g. a server that does not answer): check from a background thread,
+            # so that no request waits for the timeout again and again.
+            if self._checker is None or not self._checker.is_alive():
+                self._checker = threading.Thread(target=self._check, name="quotebot-store-check", daemon=True)
+                self._checker.start()
+            return self._state
+        self._check()
+        return self._state
+
+    def _check(self) -> None:
+        """Reload when the store's generation moved. Only one caller at a time; the others go on with the
+        current tables."""
         if not self._lock.acquire(blocking=False):
-            return self._state  # another request is checking or reloading
+            return  # another request is checking or reloading
         try:
-            if time.monotonic() - self._checked >= self.settings.refresh_seconds:
-                try:
-                    generation = self.store.generation()
-                except Exception as error:  # noqa: BLE001 - unreachable store: keep serving
-                    self._note_failure(error)
-                    self._checked = time.monotonic()
-                    return self._state
-                if generation != self._state.generation:
-                    log.info("the store changed; reloading the retrieval tables")
-                    self._reload()
-                else:
-                    self._checked = time.monotonic()
+            if time.monotonic() - self._checked < self.settings.refresh_seconds:
+                return
+            try:
+                generation = self.store.generation()
+            except Exception as error:  # noqa: BLE001 - unreachable store: keep serving
+                self._note_failure(error)
+                self._checked = time.monotonic()
+                return
+            if generation != self._state.generation:
+                log.info("the store changed; reloading the retrieval tables")
+                self._reload()
+            else:
+                self._checked = time.monotonic()
+                self._recovered()
         finally:
             self._lock.release()
-        return self._state
 
     def reindex(self, *, rebuild: bool = False) -> IndexReport:
         """Index the corpus incrementally with this retriever's model, then refresh."""
@@ -301,10 +319,8 @@ class Retriever:
         q_weights = state.lexical.weights(q_tokens)
         candidates: dict[int, None] = {}
         if qv is not None:
-            for pid, _sim in self.store.query_passages(qv, CANDIDATES + 10, doc_id=doc_id):
-                row = state.row_of.get(pid)
-                if row is not None:
-                    candidates[row] = None
+            for row in _nearest_rows(state.vectors, qv, CANDIDATES + 10, allowed):
+                candidates[row] = None
         bm = state.lexical.scores(q_tokens) if mode != "dense" else np.zeros(len(state.passages))
         if allowed is not None:
             mask = np.zeros(len(bm), dtype=bool)
@@ -400,6 +416,21 @@ class Retriever:
             score=round(float(s.score), 4),
             focus=_focus(p, s.sentence_sims, s.pair_sims),
         )
+
+
+def _nearest_rows(vectors: np.ndarray, qv: np.ndarray, n: int, allowed: set[int] | None) -> list[int]:
+    """Rows of the ``n`` passage vectors most similar to ``qv`` (exact, from the tables in memory: a question
+    never waits on the store, and answers while a Chroma server is down)."""
+    if not len(vectors) or n <= 0:
+        return []
+    sims = vectors @ qv
+    if allowed is not None:
+        mask = np.full(len(sims), -np.inf, dtype=np.float32)
+        mask[list(allowed)] = 0.0
+        sims = sims + mask
+    n = min(n, len(sims))
+    top = np.argpartition(-sims, n - 1)[:n]
+    return [int(r) for r in top[np.argsort(-sims[top], kind="stable")] if np.isfinite(sims[r])]
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

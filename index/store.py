@@ -11,17 +11,21 @@ Every call converts Chroma's column-oriented results into records at this bounda
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 from filelock import FileLock, Timeout
 
 from .config import IndexSettings
@@ -123,6 +127,44 @@ def _passage_from(pid: str, text: str, m: dict) -> Passage:
     )
 
 
+T = TypeVar("T")
+
+
+def _resilient(method: Callable[..., T]) -> Callable[..., T]:
+    """A store call that survives the store moving under it:
+
+    - a collection dropped and re-created by another client (``quotebot index --rebuild`` elsewhere) makes
+      the cached handles point at nothing: reopen them by name and try once more;
+    - a server that does not answer within the timeout, or refuses the connection, becomes
+      StoreUnavailableError with a clear message."""
+
+    @functools.wraps(method)
+    def call(self: Store, *args, **kwargs):
+        try:
+            try:
+                return method(self, *args, **kwargs)
+            except NotFoundError:
+                log.info("a collection of %s was dropped and re-created; reopening it", self.location)
+                self._open_collections()
+                return method(self, *args, **kwargs)
+        except httpx.TransportError as exc:
+            raise StoreUnavailableError(
+                f"The index is not reachable right now (Chroma server at {self.location}: "
+                f"{exc.__class__.__name__}). Please try again in a minute."
+            ) from exc
+
+    return call
+
+
+def _set_timeout(client, seconds: float) -> None:
+    """Bound every HTTP call of a chromadb HttpClient (it builds its httpx session with no timeout)."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
+    else:  # pragma: no cover - a chromadb release that moved its session
+        log.warning("could not set a timeout on the Chroma client: calls may wait without bound")
+
+
 def _batches(n: int, size: int = _BATCH) -> Iterable[slice]:
     for i in range(0, n, size):
         yield slice(i, min(n, i + size))
@@ -166,16 +208,25 @@ class Store:
             parsed = urlparse(url)
             host = parsed.hostname or "127.0.0.1"
             port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+            timeout = settings.store_timeout
             try:
+                # The client's own start-up requests have no timeout: probe first, with one.
+                httpx.get(
+                    f"{url}/api/v2/heartbeat", timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0))
+                )
                 client = chromadb.HttpClient(
                     host=host,
                     port=port,
                     ssl=parsed.scheme == "https",
                     settings=ChromaSettings(anonymized_telemetry=False),
                 )
+                _set_timeout(client, timeout)
                 client.heartbeat()
-            except Exception as exc:  # connection refused, DNS, TLS...
-                raise StoreUnavailableError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+            except Exception as exc:  # connection refused, DNS, TLS, timeout...
+                raise StoreUnavailableError(
+                    f"The index is not reachable right now: cannot reach the Chroma server at {url} "
+                    f"({exc or exc.__class__.__name__}). Is it running?"
+                ) from exc
             return client, None, url
         store_dir = Path(settings.store_dir)
         store_dir.mkdir(parents=True, exist_ok=True)
@@ -230,6 +281,7 @@ class Store:
         return cls(client, settings.collection, model, dim, lock, location)
 
     # -- document markers --------------------------------------------------------------------------------
+    @_resilient
     def markers(self, ids: Sequence[str] | None = None) -> dict[str, DocMarker]:
         """Every document marker, or those of ``ids``."""
         got = (
@@ -244,11 +296,13 @@ class Store:
             out[did] = DocMarker(did, m["source"], m["title"], m["version"], int(m["passages"]))
         return out
 
+    @_resilient
     def document_text(self, doc_id: str) -> str | None:
         got = self._docs.get(ids=[doc_id], include=["documents"])
         docs = got["documents"] or []
         return docs[0] if docs else None
 
+    @_resilient
     def set_marker(self, doc: Document, passages: int) -> None:
         self._docs.upsert(
             ids=[doc.doc_id],
@@ -259,14 +313,17 @@ class Store:
             ],
         )
 
+    @_resilient
     def delete_marker(self, doc_id: str) -> None:
         self._docs.delete(ids=[doc_id])
 
+    @_resilient
     def generation(self) -> str:
         got = self._docs.get(ids=[_META_ID], include=["metadatas"])
         metas = got["metadatas"] or []
         return str(metas[0].get("generation", "")) if metas else ""
 
+    @_resilient
     def bump_generation(self) -> str:
         gen = uuid.uuid4().hex
         self._docs.upsert(ids=[_META_ID], embeddings=[[0.0]], metadatas=[{"generation": gen}])
@@ -286,9 +343,11 @@ class Store:
     def abort_writer(self, run_id: str, started: float) -> None:
         self._put_writer(run_id, {"started": started, "heartbeat": time.time(), "state": "aborted"})
 
+    @_resilient
     def _put_writer(self, run_id: str, meta: dict) -> None:
         self._docs.upsert(ids=[_WRITER_PREFIX + run_id], embeddings=[[0.0]], metadatas=[meta])
 
+    @_resilient
     def writers(self) -> list[WriterRecord]:
         got = self._docs.get(where={"state": {"$in": ["running", "done", "aborted"]}}, include=["metadatas"])
         return [
@@ -299,18 +358,21 @@ class Store:
             if wid.startswith(_WRITER_PREFIX)
         ]
 
+    @_resilient
     def delete_writers(self, run_ids: Iterable[str]) -> None:
         ids = [_WRITER_PREFIX + r for r in run_ids]
         if ids:
             self._docs.delete(ids=ids)
 
     # -- passages and sentences --------------------------------------------------------------------------
+    @_resilient
     def existing_passage_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for sl in _batches(len(ids)):
             found.update(self._passages.get(ids=list(ids[sl]), include=[])["ids"])
         return found
 
+    @_resilient
     def upsert_passages(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         for sl in _batches(len(passages)):
             chunk = passages[sl]
@@ -321,6 +383,7 @@ class Store:
                 metadatas=[_passage_meta(p) for p in chunk],
             )
 
+    @_resilient
     def upsert_sentences(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         ids, metas = [], []
         for p in passages:
@@ -332,6 +395,7 @@ class Store:
         for sl in _batches(len(ids)):
             self._sentences.upsert(ids=ids[sl], embeddings=vectors[sl], metadatas=metas[sl])
 
+    @_resilient
     def delete_stale(self, doc_id: str, keep_version: str | None) -> int:
         """Delete the passages and sentences of ``doc_id`` whose version is not ``keep_version``."""
         where: dict = {"doc_id": doc_id}
@@ -346,6 +410,7 @@ class Store:
             self._sentences.delete(ids=s_stale[sl])
         return len(stale)
 
+    @_resilient
     def delete_version(self, doc_id: str, version: str) -> int:
         """Delete the passages and sentences of ``doc_id`` at exactly ``version``."""
         where = {"$and": [{"doc_id": doc_id}, {"version": version}]}
@@ -357,6 +422,7 @@ class Store:
             self._sentences.delete(ids=s_ids[sl])
         return len(ids)
 
+    @_resilient
     def version_counts(self) -> dict[tuple[str, str], VersionCount]:
         """Per (doc_id, version) present in the store: its passages, sentences, and the sentences its
         passages say they have."""
@@ -381,6 +447,7 @@ class Store:
         """(doc_id, version) pairs that have passages or sentences in the store."""
         return set(self.version_counts())
 
+    @_resilient
     def all_passages(self) -> list[Passage]:
         out: list[Passage] = []
         total = self._passages.count()
@@ -392,6 +459,7 @@ class Store:
             )
         return out
 
+    @_resilient
     def passages_with_vectors(self) -> tuple[list[Passage], np.ndarray]:
         """Every passage with its embedding, read together (no later lookup can miss a deleted row)."""
         out: list[Passage] = []
@@ -409,6 +477,7 @@ class Store:
         arr = np.asarray(vecs, dtype=np.float32) if vecs else np.zeros((0, self.dim), dtype=np.float32)
         return out, arr
 
+    @_resilient
     def passage_vectors(self, ids: Sequence[str]) -> np.ndarray:
         """Embeddings of the given passages, in the given order."""
         rows: dict[str, np.ndarray] = {}
@@ -419,6 +488,7 @@ class Store:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray([rows[i] for i in ids], dtype=np.float32)
 
+    @_resilient
     def sentence_vectors(self) -> SentenceVectors:
         pids: list[str] = []
         idx: list[int] = []
@@ -433,9 +503,11 @@ class Store:
         arr = np.asarray(vecs, dtype=np.float32) if vecs else np.zeros((0, self.dim), dtype=np.float32)
         return SentenceVectors(pids, idx, arr)
 
+    @_resilient
     def count(self) -> int:
         return self._passages.count()
 
+    @_resilient
     def query_passages(
         self, vector: np.ndarray, n: int, doc_id: str | None = None
     ) -> list[tuple[str, float]]:

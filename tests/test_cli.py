@@ -135,11 +135,12 @@ def test_readme_documents_every_setting():
         "QUOTEBOT_TOP_K",
         "QUOTEBOT_MIN_SCORE",
         "QUOTEBOT_REFRESH_SECONDS",
+        "QUOTEBOT_STORE_TIMEOUT",
         "DISCORD_TOKEN",
         "DISCORD_GUILD_ID",
         "QUOTEBOT_COOLDOWN",
     ):
         assert name in readme, name
         assert name in example, name
-    assert len(IndexSettings.model_fields) == 9
+    assert len(IndexSettings.model_fields) == 10
     assert {"discord_token", "discord_guild_id", "cooldown"} <= set(BotSettings.model_fields)
