@@ -57,8 +57,16 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def _index(
     settings: IndexSettings, rebuild: bool = False, embedder=None, allow_empty: bool = False
 ) -> IndexReport:
+    from index.handoff import hand_off
     from index.ingest import index_corpus
 
+    # An embedded store open in a running bot is indexed by that bot (Chroma's embedded store is
+    # single-process); this process only waits for its report.
+    handed = hand_off(
+        settings, rebuild=rebuild, allow_empty=allow_empty, notify=lambda note: err.print(note, style="dim")
+    )
+    if handed is not None:
+        return handed
     if not sys.stderr.isatty():
         return index_corpus(settings, rebuild=rebuild, embedder=embedder, allow_empty=allow_empty)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -84,8 +92,10 @@ def _index(
 
 def _open_retriever(settings: IndexSettings, *, index_if_empty: bool = True):
     from index.embedding import get_embedder
+    from index.handoff import check_available
     from index.retrieve import Retriever
 
+    check_available(settings)
     embedder = get_embedder()
     retriever = Retriever.open(settings, embedder)
     if index_if_empty and retriever.passage_count() == 0:
@@ -258,12 +268,17 @@ def eval_cmd(
 def chat(corpus: CorpusOpt = None, store: StoreOpt = None) -> None:
     """An interactive terminal session that answers exactly as the bot would."""
     from bot.terminal import run_terminal
+    from index.handoff import HandoffServer
 
     try:
         retriever = _open_retriever(_settings(corpus, store))
     except (QuotebotError, FileNotFoundError) as error:
         raise _fail(str(error)) from None
-    run_terminal(retriever)
+    server = HandoffServer(retriever).start()  # `quotebot index` elsewhere is done here meanwhile
+    try:
+        run_terminal(retriever)
+    finally:
+        server.stop()
 
 
 @app.command()

@@ -46,13 +46,17 @@ def run_bot(index_settings: IndexSettings, bot_settings: BotSettings, *, err: Te
 
 
 async def _run(index_settings: IndexSettings, bot_settings: BotSettings, token: str) -> int:
+    from index.handoff import HandoffServer
     from index.retrieve import Retriever
 
     retriever = await asyncio.to_thread(Retriever.open, index_settings)
+    # `quotebot index` run elsewhere while the bot runs is done by the bot (see index/handoff.py).
+    server = HandoffServer(retriever).start()
     try:
         async with QuoteBot(retriever, index_settings, bot_settings) as bot:
             await bot.start(token)
     finally:
+        server.stop()
         close = getattr(retriever, "close", None)
         if close is not None:
             await asyncio.to_thread(close)

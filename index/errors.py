@@ -31,3 +31,7 @@ class StoreUnavailableError(QuotebotError):
 
 class EmptyCorpusError(QuotebotError):
     """The corpus folder has no readable document while the index has some: nothing is removed."""
+
+
+class StoreInUseError(QuotebotError):
+    """Another process owns the embedded store (Chroma's embedded store serves one process at a time)."""

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -140,6 +141,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings or IndexSettings()
         self._lock = threading.Lock()  # one reload at a time
+        self._index_lock = threading.Lock()  # one indexing run at a time
         self._failing = False
         self._checker: threading.Thread | None = None
         self._state = self._load()
@@ -233,12 +235,19 @@ class Retriever:
         finally:
             self._lock.release()
 
-    def reindex(self, *, rebuild: bool = False) -> IndexReport:
-        """Index the corpus incrementally with this retriever's model, then refresh."""
+    def reindex(
+        self, *, rebuild: bool = False, allow_empty: bool = False, corpus_dir: Path | None = None
+    ) -> IndexReport:
+        """Index the corpus (or ``corpus_dir``) incrementally with this retriever's model, then refresh.
+        One run at a time per retriever (/reindex and hand-offs from other processes queue up)."""
         from .ingest import index_corpus
 
-        report = index_corpus(self.settings, rebuild=rebuild, embedder=self.embedder)
-        self.refresh()
+        settings = self.settings
+        if corpus_dir is not None:
+            settings = settings.model_copy(update={"corpus_dir": corpus_dir})
+        with self._index_lock:
+            report = index_corpus(settings, rebuild=rebuild, embedder=self.embedder, allow_empty=allow_empty)
+            self.refresh()
         return report
 
     # -- lookups ---------------------------------------------------------------------------------------------

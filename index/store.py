@@ -28,6 +28,7 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 from filelock import FileLock, Timeout
 
+from . import handoff
 from .config import IndexSettings
 from .errors import StoreLockedError, StoreMismatchError, StoreUnavailableError
 from .models import Document, Passage
@@ -174,17 +175,25 @@ class Store:
     """A quotebot index in Chroma, embedded (PersistentClient) or on a server (HttpClient)."""
 
     def __init__(
-        self, client, prefix: str, model: str, dim: int, lock: FileLock | None, location: str
+        self,
+        client,
+        prefix: str,
+        model: str,
+        dim: int,
+        lock: FileLock | None,
+        location: str,
+        owned: Path | None = None,
     ) -> None:
         self._client = client
         self._lock = lock
+        self._owned = owned  # the embedded store folder this process owns (see handoff.py)
         self.location = location
         self.model = model
         self.dim = dim
         self.prefix = prefix
         try:
             self._open_collections()
-        except StoreMismatchError:
+        except BaseException:
             self.close()
             raise
 
@@ -198,8 +207,8 @@ class Store:
     @classmethod
     def open(cls, settings: IndexSettings, *, model: str, dim: int, write: bool = False) -> Store:
         """Open the store named by ``settings``; ``write`` takes the single-writer lock of an embedded store."""
-        client, lock, location = cls._connect(settings, write=write)
-        return cls(client, settings.collection, model, dim, lock, location)
+        client, lock, location, owned = cls._connect(settings, write=write)
+        return cls(client, settings.collection, model, dim, lock, location, owned)
 
     @staticmethod
     def _connect(settings: IndexSettings, *, write: bool):
@@ -227,24 +236,35 @@ class Store:
                     f"The index is not reachable right now: cannot reach the Chroma server at {url} "
                     f"({exc or exc.__class__.__name__}). Is it running?"
                 ) from exc
-            return client, None, url
+            return client, None, url, None
         store_dir = Path(settings.store_dir)
         store_dir.mkdir(parents=True, exist_ok=True)
+        handoff.claim(store_dir)  # one process at a time: StoreInUseError names the owner
         lock = None
-        if write:
-            lock = FileLock(str(store_dir / "writer.lock"))
-            try:
-                lock.acquire(timeout=0)
-            except Timeout:
-                raise StoreLockedError(
-                    f"another quotebot process is writing to {store_dir}. The embedded store takes one writer "
-                    "at a time: wait for it, stop it, or run a Chroma server (`chroma run --path DIR`) and set "
-                    "CHROMA_URL so that several processes can share the index."
-                ) from None
-        client = chromadb.PersistentClient(
-            path=str(store_dir), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
-        return client, lock, str(store_dir)
+        try:
+            lock = Store._writer_lock(store_dir) if write else None
+            client = chromadb.PersistentClient(
+                path=str(store_dir), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            )
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            handoff.release(store_dir)
+            raise
+        return client, lock, str(store_dir), store_dir
+
+    @staticmethod
+    def _writer_lock(store_dir: Path) -> FileLock:
+        lock = FileLock(str(store_dir / "writer.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreLockedError(
+                f"another quotebot process is writing to {store_dir}. The embedded store takes one writer "
+                "at a time: wait for it, stop it, or run a Chroma server (`chroma run --path DIR`) and set "
+                "CHROMA_URL so that several processes can share the index."
+            ) from None
+        return lock
 
     def _collection(self, name: str, meta: dict):
         col = self._client.get_or_create_collection(name, metadata=meta, embedding_function=None)
@@ -262,6 +282,9 @@ class Store:
         if self._lock is not None and self._lock.is_locked:
             self._lock.release()
         self._lock = None
+        if self._owned is not None:
+            handoff.release(self._owned)
+            self._owned = None
 
     def __enter__(self) -> Store:
         return self
@@ -272,13 +295,13 @@ class Store:
     @classmethod
     def rebuild(cls, settings: IndexSettings, *, model: str, dim: int) -> Store:
         """Drop every quotebot collection, whatever model built it, and open an empty writable store."""
-        client, lock, location = cls._connect(settings, write=True)
+        client, lock, location, owned = cls._connect(settings, write=True)
         for name in ("passages", "sentences", "documents"):
             try:
                 client.delete_collection(f"{settings.collection}-{name}")
             except Exception:  # absent: nothing to drop
                 log.debug("no collection %s-%s to drop", settings.collection, name)
-        return cls(client, settings.collection, model, dim, lock, location)
+        return cls(client, settings.collection, model, dim, lock, location, owned)
 
     # -- document markers --------------------------------------------------------------------------------
     @_resilient
