@@ -140,6 +140,28 @@ def release(store_dir: Path) -> None:
         held.lock.release()
 
 
+def relock(store_dir: Path) -> None:
+    """After this process's store folder was deleted: lock the new folder, keeping this process's claim
+    (and whether it takes hand-offs), so that other processes still see who owns the store."""
+    key = Path(store_dir).resolve()
+    with _claims_lock:
+        held = _claims.get(key)
+        if held is None:
+            return
+        key.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(key / OWNER_LOCK), thread_local=False)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreInUseError(in_use_message(key, _info(key))) from None
+        with contextlib.suppress(Exception):
+            held.lock.release()
+        held.lock = lock
+        if held.info.serves:
+            (key / QUEUE).mkdir(exist_ok=True)
+        _write_json(key / OWNER_INFO, dataclasses.asdict(held.info))
+
+
 def _set_serving(store_dir: Path, serves: bool) -> None:
     key = Path(store_dir).resolve()
     with _claims_lock:

@@ -144,6 +144,8 @@ class Retriever:
         self._index_lock = threading.Lock()  # one indexing run at a time
         self._failing = False
         self._checker: threading.Thread | None = None
+        self._lost_said = False
+        self.last_note: str | None = None  # what the last reindex had to repair first, for the admin
         self._state = self._load()
         self._checked = time.monotonic()
 
@@ -220,6 +222,12 @@ class Retriever:
         try:
             if time.monotonic() - self._checked < self.settings.refresh_seconds:
                 return
+            lost = self.store.lost()
+            if lost and not self._lost_said:
+                log.error(
+                    "%s Answers come from memory until /reindex (or `quotebot index`) re-creates it.", lost
+                )
+                self._lost_said = True
             try:
                 generation = self.store.generation()
             except Exception as error:  # noqa: BLE001 - unreachable store: keep serving
@@ -246,9 +254,26 @@ class Retriever:
         if corpus_dir is not None:
             settings = settings.model_copy(update={"corpus_dir": corpus_dir})
         with self._index_lock:
+            self.last_note = None
+            lost = self.store.lost()
+            if lost:
+                self._recreate_store(lost)
+                self.last_note = f"{lost} It was re-created from the corpus."
             report = index_corpus(settings, rebuild=rebuild, embedder=self.embedder, allow_empty=allow_empty)
             self.refresh()
         return report
+
+    def _recreate_store(self, why: str) -> None:
+        """Open a fresh embedded store where the lost one was; the next indexing run fills it."""
+        from . import handoff
+
+        log.error("%s Re-creating it.", why)
+        old = self.store
+        store_dir = Path(self.settings.store_dir)
+        Store.forget(store_dir)
+        handoff.relock(store_dir)
+        self.store = Store.open(self.settings, model=old.model, dim=old.dim)
+        old.close()
 
     # -- lookups ---------------------------------------------------------------------------------------------
     def sources(self) -> list[SourceInfo]:

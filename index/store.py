@@ -40,6 +40,7 @@ _BATCH = 1000
 _META_ID = "__quotebot_meta__"
 _WRITER_PREFIX = "__quotebot_writer__"
 _RESERVED_PREFIX = "__quotebot_"
+SQLITE = "chroma.sqlite3"  # the embedded store's database file
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,14 @@ def _set_timeout(client, seconds: float) -> None:
         log.warning("could not set a timeout on the Chroma client: calls may wait without bound")
 
 
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _batches(n: int, size: int = _BATCH) -> Iterable[slice]:
     for i in range(0, n, size):
         yield slice(i, min(n, i + size))
@@ -187,6 +196,7 @@ class Store:
         self._client = client
         self._lock = lock
         self._owned = owned  # the embedded store folder this process owns (see handoff.py)
+        self._identity = _file_identity(owned / SQLITE) if owned is not None else None
         self.location = location
         self.model = model
         self.dim = dim
@@ -243,8 +253,10 @@ class Store:
         lock = None
         try:
             lock = Store._writer_lock(store_dir) if write else None
+            # Always the absolute path: chroma shares one client per path string within a process.
             client = chromadb.PersistentClient(
-                path=str(store_dir), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+                path=str(store_dir.resolve()),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
             )
         except BaseException:
             if lock is not None:
@@ -285,6 +297,30 @@ class Store:
         if self._owned is not None:
             handoff.release(self._owned)
             self._owned = None
+
+    def lost(self) -> str | None:
+        """For an embedded store: a message when its folder was deleted or replaced since it was opened (the
+        open files keep answering, but nothing written now would survive a restart); else None."""
+        if self._owned is None or self._identity is None:
+            return None
+        if _file_identity(self._owned / SQLITE) == self._identity:
+            return None
+        return f"The index folder {self._owned} was deleted or replaced while quotebot was running."
+
+    @staticmethod
+    def forget(store_dir: Path) -> None:
+        """Drop chromadb's cached client for an embedded store folder, so that the next open reads the
+        folder afresh (after it was deleted, or changed behind this process's back)."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        key = str(Path(store_dir).resolve())
+        system = SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        if system is not None:
+            try:
+                system.stop()
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                log.debug("stopping the old chroma client failed", exc_info=True)
 
     def __enter__(self) -> Store:
         return self

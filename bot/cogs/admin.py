@@ -47,7 +47,9 @@ class Admin(commands.Cog):
             report = await asyncio.to_thread(reindex_blocking, self.bot)
             await self.bot.refresh_sources()
             log.info("Reindex done: %s", report.line())
-            await interaction.edit_original_response(content=f"Reindexed: {report.line()}")
+            note = getattr(self.bot.retriever, "last_note", None)
+            content = f"Reindexed: {report.line()}" + (f"\n{note}" if note else "")
+            await interaction.edit_original_response(content=content)
 
 
 async def setup(bot: QuoteBot) -> None:
