@@ -91,12 +91,12 @@ def _index(
 
 
 def _open_retriever(settings: IndexSettings, *, index_if_empty: bool = True):
-    from index.embedding import get_embedder
     from index.handoff import check_available
+    from index.ingest import load_embedder
     from index.retrieve import Retriever
 
     check_available(settings)
-    embedder = get_embedder()
+    embedder = load_embedder()
     retriever = Retriever.open(settings, embedder)
     if index_if_empty and retriever.passage_count() == 0:
         retriever.close()

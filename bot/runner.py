@@ -13,7 +13,7 @@ import discord
 from bot.client import QuoteBot
 from bot.config import BotSettings
 from index.config import IndexSettings
-from index.errors import QuotebotError
+from index.errors import QuotebotError, StoreOpenError
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +36,37 @@ def run_bot(index_settings: IndexSettings, bot_settings: BotSettings, *, err: Te
         print(REJECTED_TOKEN, file=err)
         return 2
     except QuotebotError as error:
-        print(f"Cannot start: {error}", file=err)
+        print(str(error), file=err)  # each says what is wrong and where (index, model, server)
         return 1
     except (OSError, aiohttp.ClientError) as error:
         print(f"Cannot reach Discord: {error.__class__.__name__}: {error}", file=err)
         return 1
     except KeyboardInterrupt:
         return 0
+    except Exception as error:  # noqa: BLE001 - one line for the admin, the traceback in the log
+        log.error("quotebot stopped on an unexpected error", exc_info=True)
+        print(f"quotebot stopped on an unexpected error: {error.__class__.__name__}", file=err)
+        return 1
+
+
+def _open_retriever(index_settings: IndexSettings):
+    """The retriever; local failures (store folder, files) as one clear QuotebotError, so that they are
+    never mistaken for network errors on the way to Discord."""
+    from index.retrieve import Retriever
+
+    try:
+        return Retriever.open(index_settings)
+    except OSError as error:
+        raise StoreOpenError(
+            f"Cannot open the index at {index_settings.server_url() or index_settings.store_dir}: "
+            f"{error.strerror or error}."
+        ) from error
 
 
 async def _run(index_settings: IndexSettings, bot_settings: BotSettings, token: str) -> int:
     from index.handoff import HandoffServer
-    from index.retrieve import Retriever
 
-    retriever = await asyncio.to_thread(Retriever.open, index_settings)
+    retriever = await asyncio.to_thread(_open_retriever, index_settings)
     # `quotebot index` run elsewhere while the bot runs is done by the bot (see index/handoff.py).
     server = HandoffServer(retriever).start()
     try:

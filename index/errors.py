@@ -35,3 +35,11 @@ class EmptyCorpusError(QuotebotError):
 
 class StoreInUseError(QuotebotError):
     """Another process owns the embedded store (Chroma's embedded store serves one process at a time)."""
+
+
+class StoreOpenError(QuotebotError):
+    """The embedded store cannot be opened (a folder that cannot be created, a damaged database)."""
+
+
+class ModelLoadError(QuotebotError):
+    """The embedding model cannot be loaded (a damaged or missing install)."""

@@ -270,8 +270,12 @@ class HandoffServer:
     def start(self) -> HandoffServer:
         if self.retriever.settings.server_url():
             return self  # a Chroma server is shared by every process: nothing to hand off
-        (self.store_dir / QUEUE).mkdir(exist_ok=True)
-        _set_serving(self.store_dir, True)
+        try:
+            (self.store_dir / QUEUE).mkdir(exist_ok=True)
+            _set_serving(self.store_dir, True)
+        except OSError as error:
+            log.warning("cannot take `quotebot index` hand-offs for %s: %s", self.store_dir, error)
+            return self
         self._thread.start()
         log.info("taking `quotebot index` hand-offs for %s", self.store_dir)
         return self

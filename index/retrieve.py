@@ -14,7 +14,7 @@ import numpy as np
 
 from . import ranking
 from .config import IndexSettings
-from .embedding import Embedder, get_embedder
+from .embedding import Embedder
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
 from .lexical import LexicalIndex, fold, tokenize
 from .models import Answer, Hit, IndexReport, Passage, SourceInfo
@@ -153,7 +153,10 @@ class Retriever:
     def open(
         cls, settings: IndexSettings, embedder: Embedder | None = None, *, write: bool = False
     ) -> Retriever:
-        embedder = embedder or get_embedder()
+        if embedder is None:
+            from .ingest import load_embedder
+
+            embedder = load_embedder()
         store = Store.open(settings, model=embedder.name, dim=embedder.dim, write=write)
         return cls(store, embedder, settings)
 

@@ -25,12 +25,12 @@ import chromadb
 import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import NotFoundError
+from chromadb.errors import ChromaError, NotFoundError
 from filelock import FileLock, Timeout
 
 from . import handoff
 from .config import IndexSettings
-from .errors import StoreLockedError, StoreMismatchError, StoreUnavailableError
+from .errors import StoreLockedError, StoreMismatchError, StoreOpenError, StoreUnavailableError
 from .models import Document, Passage
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,14 @@ def _set_timeout(client, seconds: float) -> None:
         log.warning("could not set a timeout on the Chroma client: calls may wait without bound")
 
 
+def _damaged(store_dir: Path, exc: BaseException) -> str:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return (
+        f"Cannot open the index at {store_dir}: {detail}. If the store is damaged, move the folder away and "
+        "run `quotebot index` to build it again."
+    )
+
+
 def _file_identity(path: Path) -> tuple[int, int] | None:
     try:
         st = path.stat()
@@ -203,8 +211,11 @@ class Store:
         self.prefix = prefix
         try:
             self._open_collections()
-        except BaseException:
+        except BaseException as exc:
             self.close()
+            if owned is not None and isinstance(exc, ChromaError | OSError):
+                Store.forget(owned)
+                raise StoreOpenError(_damaged(owned, exc)) from exc
             raise
 
     def _open_collections(self) -> None:
@@ -248,7 +259,10 @@ class Store:
                 ) from exc
             return client, None, url, None
         store_dir = Path(settings.store_dir)
-        store_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            store_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreOpenError(f"Cannot open the index at {store_dir}: {exc.strerror or exc}.") from exc
         handoff.claim(store_dir)  # one process at a time: StoreInUseError names the owner
         lock = None
         try:
@@ -258,10 +272,13 @@ class Store:
                 path=str(store_dir.resolve()),
                 settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
             )
-        except BaseException:
+        except BaseException as exc:
             if lock is not None:
                 lock.release()
             handoff.release(store_dir)
+            if isinstance(exc, ChromaError | OSError):
+                Store.forget(store_dir)  # chroma keeps a half-started client for the path otherwise
+                raise StoreOpenError(_damaged(store_dir, exc)) from exc
             raise
         return client, lock, str(store_dir), store_dir
 
