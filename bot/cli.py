@@ -17,7 +17,14 @@ from index.config import IndexSettings
 from index.errors import QuotebotError
 from index.models import Answer, IndexReport
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Answer questions by quoting a corpus.")
+# Tracebacks never show local variables: a local may hold the bot token (typer's default has changed across
+# releases, so it is set here rather than trusted).
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Answer questions by quoting a corpus.",
+    pretty_exceptions_show_locals=False,
+)
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 log = logging.getLogger(__name__)
@@ -311,6 +318,10 @@ def main() -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "discord"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # quotebot never joins voice channels: discord.py's warnings about voice libraries are noise.
+    logging.getLogger("discord.client").addFilter(
+        lambda r: "voice will NOT be supported" not in r.getMessage()
+    )
     app()
 
 

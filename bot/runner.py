@@ -102,6 +102,13 @@ def sync_commands(
     except discord.HTTPException as error:
         print(f"Discord refused the sync: {error.status} {error.text or ''}".strip(), file=err)
         return 1
+    except (OSError, aiohttp.ClientError) as error:
+        print(f"Cannot reach Discord: {error.__class__.__name__}: {error}", file=err)
+        return 1
+    except Exception as error:  # noqa: BLE001 - one line for the admin, the traceback in the log
+        log.debug("the sync stopped on an unexpected error", exc_info=True)
+        print(f"The sync stopped on an unexpected error: {error.__class__.__name__}", file=err)
+        return 1
     where = f"guild {guild_id}" if guild_id is not None else "all guilds (global; may take up to an hour)"
     print(f"Synced {count} commands to {where}.", file=out)
     return 0
