@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -35,13 +36,63 @@ K = 10
 class Corpus:
     name: str
     folder: str  # under <shared>/eval
-    splits: tuple[tuple[str, str], ...]  # (split name, question file)
+    splits: tuple[tuple[str, tuple[str, ...]], ...]  # (split name, question files: "@/..." = in this repo)
 
 
 CORPORA = (
-    Corpus("squad", "squad", (("dev", "dev.jsonl"), ("test", "test.jsonl"))),
-    Corpus("scifact", "scifact", (("test", "questions.jsonl"),)),
+    Corpus(
+        "djs-guide",
+        "djs-guide",
+        (
+            ("dev", ("questions_dev.jsonl", "@/benchmarks/data/djs_guide_dev.jsonl")),
+            ("test", ("@/benchmarks/data/djs_guide_test.jsonl",)),
+        ),
+    ),
+    Corpus("squad", "squad", (("dev", ("dev.jsonl",)), ("test", ("test.jsonl",)))),
+    Corpus("scifact", "scifact", (("test", ("questions.jsonl",)),)),
 )
+
+
+_LEAKS = re.compile(
+    r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>|\{:|^\s*:::|^---$|^(?:title|description|icon|toc|permalink):\s", re.M
+)
+
+
+class HitAudit:
+    """Checks every returned hit of a structured corpus: no front matter, tags, attribute lines or container
+    markers outside code, no fence characters in prose, a title on one line, and a section path when the page
+    has headings. (A tag inside inline code, such as `Array<String>`, is text and allowed.)"""
+
+    def __init__(self) -> None:
+        self.hits = 0
+        self.problems: list[str] = []
+        self.without_section = 0
+
+    def check(self, hits) -> None:
+        for h in hits:
+            self.hits += 1
+            code = [(b.start, b.end) for b in h.blocks if b.kind == "code"]
+            inline_code = [(s.start, s.end) for b in h.blocks for s in b.styles if s.style == "code"]
+            for m in _LEAKS.finditer(h.quote):
+                if not any(a <= m.start() < b for a, b in code + inline_code):
+                    self.problems.append(f"{h.source}: {m.group(0)!r}")
+            prose = "".join(h.quote[b.start : b.end] for b in h.blocks if b.kind != "code")
+            if "```" in prose:
+                self.problems.append(f"{h.source}: fence in prose")
+            if _LEAKS.search(h.title) or "\n" in h.title:
+                self.problems.append(f"{h.source}: title {h.title!r}")
+            if h.markup and not h.section:
+                self.without_section += 1
+
+    def line(self) -> str:
+        return (
+            f"{self.hits} hits audited: {len(self.problems)} with markup leaks or broken fences, "
+            f"{self.without_section} without a section"
+        )
+
+
+def _question_file(eval_dir: Path, corpus: Corpus, name: str) -> Path:
+    return ROOT / name[2:] if name.startswith("@/") else eval_dir / corpus.folder / name
 
 
 @dataclass(frozen=True)
@@ -100,6 +151,7 @@ class Run:
     timings: list[IndexTiming] = field(default_factory=list)
     model_seconds: float = 0.0
     facts: list[str] = field(default_factory=list)  # machine facts taken when the run started
+    audits: list[str] = field(default_factory=list)  # hit audits of structured corpora
 
 
 def row_from(corpus: str, retriever: str, report: EvalReport) -> Row:
@@ -214,6 +266,13 @@ def markdown(run: Run, argv: list[str], partial: bool) -> str:
         "| " + " | ".join("---" if i < 3 else "---:" for i in range(len(HEADERS))) + " |",
     ]
     out += ["| " + " | ".join(cells(r)) + " |" for r in run.rows]
+    if run.audits:
+        out += [
+            "",
+            "Hit audit (hybrid; " + HitAudit.__doc__.split(":", 1)[1].strip().replace("\n", " ") + "):",
+            "",
+        ]
+        out += [f"- {line}" for line in run.audits]
     out += ["", "## Indexing", "", f"Model load: {run.model_seconds:.1f} s.", ""]
     out += [
         "| corpus | documents | passages | embedded | seconds | embedded/s |",
@@ -251,7 +310,10 @@ def run_corpus(
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on its logger when imported
 
     corpus_dir = eval_dir / corpus.folder / "corpus"
-    splits = [(name, load_questions(eval_dir / corpus.folder / file)[:limit]) for name, file in corpus.splits]
+    splits = [
+        (name, [q for f in files for q in load_questions(_question_file(eval_dir, corpus, f))][:limit])
+        for name, files in corpus.splits
+    ]
     with tempfile.TemporaryDirectory(prefix=f"quotebot-bench-{corpus.name}-") as tmp:
         store_dir = keep / corpus.name if keep is not None else Path(tmp) / "store"
         settings = IndexSettings(
@@ -271,8 +333,12 @@ def run_corpus(
                 for mode in MODES:
                     t0 = time.perf_counter()
 
-                    def search(question: str, k: int, mode: str = mode):
-                        return retriever.search(question, k, mode=mode)
+                    audit = HitAudit()
+
+                    def search(question: str, k: int, mode: str = mode, audit: HitAudit = audit):
+                        answer = retriever.search(question, k, mode=mode)
+                        audit.check(answer.hits)
+                        return answer
 
                     result = evaluate(questions, search, k=K)
                     print(
@@ -281,6 +347,11 @@ def run_corpus(
                         flush=True,
                     )
                     run.rows.append(row_from(label, mode, result))
+                    if mode == "hybrid" and audit.hits:
+                        run.audits.append(f"{label}: {audit.line()}")
+                        print(f"  {label}: {audit.line()}", file=sys.stderr, flush=True)
+                        for problem in audit.problems[:10]:
+                            print(f"    {problem}", file=sys.stderr)
                 run.rows.extend(REFERENCES.get(label, ()))
         finally:
             retriever.close()

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from index.config import IndexSettings
 from index.errors import QuotebotError
-from index.models import Answer, IndexReport
+from index.models import Answer, Hit, IndexReport
 
 # Tracebacks never show local variables: a local may hold the bot token (typer's default has changed across
 # releases, so it is set here rather than trusted).
@@ -123,12 +123,36 @@ def answer_json(answer: Answer) -> dict:
                 "title": h.title,
                 "source": h.source,
                 "location": h.location,
+                "section": h.section_text,
+                "url": h.url,
                 "score": h.score,
                 "focus": list(h.focus) if h.focus else None,
             }
             for h in answer.hits
         ],
     }
+
+
+def _quote_text(h: Hit) -> Text:
+    """The exact quote, focus in bold; for a formatted page also headings bold, code green, inline code cyan
+    (styles only: the characters are the quote's, so piped output stays verbatim)."""
+    quote = Text(h.quote)
+    if h.markup:
+        for blk in h.blocks:
+            if blk.kind == "heading":
+                quote.stylize("bold", blk.start, blk.end)
+            for span in blk.styles:
+                quote.stylize(_SPAN_STYLES.get(span.style, ""), span.start, span.end)
+    a, b = h.focus or (0, 0)
+    quote.stylize("bold yellow", a, b)
+    if h.markup:
+        for blk in h.blocks:
+            if blk.kind == "code":
+                quote.stylize("green", blk.start, blk.end)
+    return quote
+
+
+_SPAN_STYLES = {"b": "bold", "i": "italic", "s": "strike", "code": "cyan"}
 
 
 def print_answer(answer: Answer, threshold: float) -> None:
@@ -138,18 +162,20 @@ def print_answer(answer: Answer, threshold: float) -> None:
             out.print("Closest (weak) match:", style="dim")
     hits = answer.hits if answer.answered else answer.hits[:1]
     for rank, h in enumerate(hits, start=1):
-        quote = Text()
-        a, b = h.focus or (0, 0)
-        quote.append(h.quote[:a])
-        quote.append(h.quote[a:b], style="bold yellow")
-        quote.append(h.quote[b:])
+        quote = _quote_text(h)
         weak = " (weak match)" if h.score < threshold else ""
         out.print(Text(f"{rank}. {h.title}", style="bold"))
         if out.is_terminal:
             out.print(quote)
         else:  # piped: one line per paragraph, no hard wrapping
             out.print(Text("   " + "\n   ".join(str(quote).split("\n"))), soft_wrap=True)
-        out.print(Text(f"   — {h.source}, {h.location} · score {h.score:.0%}{weak}", style="dim"))
+        path = [h.title, *h.section]
+        if len(path) > 1 and path[1].casefold() == path[0].casefold():
+            del path[1]
+        where = " \u203a ".join(path)
+        out.print(Text(f"   — {where} · {h.source}, {h.location} · score {h.score:.0%}{weak}", style="dim"))
+        if h.url:
+            out.print(Text(f"   {h.url}", style="dim"), soft_wrap=True)
         out.print()
 
 

@@ -1,20 +1,26 @@
 """Pure functions from retrieval records to Discord messages, within Discord's limits.
 
-Quoted text is escaped token by token (markdown characters get a backslash, every ``@`` is followed by
-a zero-width space, ``://`` loses its link power) and only then truncated, on token boundaries, so a
-cut can never split an escape sequence. The focus sentence is bolded after escaping, so the only
-unescaped ``*`` in a quote are our own balanced markers.
+Quotes of plain-text sources are escaped block quotes: escaped token by token (`escaping`), only then
+truncated on token boundaries, the focus bolded after escaping, so the only unescaped ``*`` are our own balanced
+markers. Quotes of formatted pages (Markdown, HTML) keep the page's look (`quotes.render_markup`): inline
+styles, lists, headings as bold lines, code as fenced blocks; the focus in view. Attribution is
+``Title › Section › Subsection``, the file and the location, linked to the page when its address is known
+(`escaping.safe_url`: an address from a document cannot inject markdown).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import discord
 
-from index.models import Answer, Hit, Passage, SourceInfo
+from index.models import SECTION_SEP, Answer, Hit, Passage, SourceInfo
+
+from .escaping import ELLIPSIS, ZWSP, clip, clip_plain, escape, escape_tokens, masked_link, safe_url, unescape
+from .quotes import render_markup, slice_blocks
+
+__all__ = ["ELLIPSIS", "ZWSP", "clip", "clip_plain", "escape", "escape_tokens", "unescape"]
 
 # Discord limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_LIMIT = 256
@@ -30,94 +36,14 @@ CUSTOM_ID_LIMIT = 100
 CHOICES_LIMIT = 25
 CHOICE_LIMIT = 100
 
-ZWSP = "\u200b"
-ELLIPSIS = "\u2026"
 NOT_ANSWERED = "No passage in the corpus answers this well enough."
 QUESTION_PREFIX = "**Question:** "
 SAFETY_MARGIN = 100  # headroom under the 6000-character message total
+PATH_PART_LIMIT = 120
+PATH_LIMIT = 400
 
 ANSWER_COLOUR = discord.Colour.blurple()
 WEAK_COLOUR = discord.Colour.light_grey()
-
-_ALWAYS_ESCAPED = frozenset("\\*_~`|<>[]()#")
-_LIST_MARKERS = frozenset("-+")
-_LINE_START_DIGITS = re.compile(r"[ \t]*\d+\.")
-
-
-def escape_tokens(text: str) -> list[str]:
-    """One escaped token per character of ``text``; ``"".join`` of them is safe Discord markdown.
-
-    Backslash before markdown characters, a zero-width space after every ``@`` (so no ``@everyone``,
-    ``<@id>`` or ``<@&id>`` can form), ``:`` in ``://`` escaped (no bare links; masked links already
-    lose their brackets), list markers and ``1.`` escaped at the start of a line.
-    """
-    tokens: list[str] = []
-    line_start = True
-    for i, char in enumerate(text):
-        if char in _ALWAYS_ESCAPED:
-            token = "\\" + char
-        elif char == "@":
-            token = "@" + ZWSP
-        elif char == ":" and text.startswith("//", i + 1):
-            token = "\\:"
-        elif line_start and char in _LIST_MARKERS:
-            token = "\\" + char
-        elif char == "." and _ends_line_start_number(text, i):
-            token = "\\."
-        else:
-            token = char
-        tokens.append(token)
-        if char == "\n":
-            line_start = True
-        elif char not in " \t":
-            line_start = False
-    return tokens
-
-
-def _ends_line_start_number(text: str, i: int) -> bool:
-    line_begin = text.rfind("\n", 0, i) + 1
-    return _LINE_START_DIGITS.fullmatch(text, line_begin, i + 1) is not None
-
-
-def escape(text: str) -> str:
-    """Escape ``text`` so that it renders verbatim: no formatting, mention or link."""
-    return "".join(escape_tokens(text))
-
-
-def unescape(text: str) -> str:
-    """The literal text a reader sees for escaped text (inverse of :func:`escape`)."""
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text):
-            out.append(text[i + 1])
-            i += 2
-            continue
-        out.append(char)
-        i += 2 if char == "@" and text.startswith(ZWSP, i + 1) else 1
-    return "".join(out)
-
-
-def clip(text: str, limit: int) -> str:
-    """One line: whitespace collapsed, escaped, then whole tokens up to ``limit`` (ellipsis if cut)."""
-    tokens = escape_tokens(" ".join(text.split()))
-    if sum(map(len, tokens)) <= limit:
-        return "".join(tokens)
-    kept: list[str] = []
-    size = len(ELLIPSIS)
-    for token in tokens:
-        if size + len(token) > limit:
-            break
-        kept.append(token)
-        size += len(token)
-    return "".join(kept).rstrip() + ELLIPSIS if limit >= len(ELLIPSIS) else ""
-
-
-def clip_plain(text: str, limit: int) -> str:
-    """Cut unformatted text (autocomplete names, select labels) to ``limit`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
 def _render_window(
@@ -240,14 +166,48 @@ def read_question(content: str | None) -> str | None:
     return None
 
 
+def section_path(title: str, section: Sequence[str]) -> str:
+    """``Title › Section › Subsection``, escaped, each part and the whole clipped (a heading that repeats the
+    title is not shown twice)."""
+    parts = [title or "Untitled", *section]
+    if len(parts) > 1 and " ".join(parts[1].split()).casefold() == " ".join(parts[0].split()).casefold():
+        del parts[1]
+    return clip(SECTION_SEP.join(clip_plain(part, PATH_PART_LIMIT) for part in parts), PATH_LIMIT)
+
+
+def quote_markdown(
+    text: str,
+    limit: int,
+    focus: tuple[int, int] | None = None,
+    *,
+    blocks: Sequence = (),
+    markup: bool = False,
+    bold_focus: bool = True,
+) -> str:
+    """A quote as Discord markdown within ``limit``: a formatted page's quote as the page reads, plain text
+    as an escaped block quote; the focus bold (prose) or marked (code) and kept in view."""
+    if markup and blocks:
+        return render_markup(text, blocks, limit, focus, bold_focus=bold_focus)
+    return block_quote(text, limit, focus if bold_focus else None)
+
+
+def source_text(hit: Hit) -> str:
+    """The Source field: the section path (formatted pages), then the file and the location."""
+    where = f"{clip(hit.source, 300)}, {clip(hit.location, 100)}"
+    return f"{section_path(hit.title, hit.section)}\n{where}" if hit.section else where
+
+
 def hit_embed(hit: Hit, rank: int, *, weak: bool, description_limit: int) -> discord.Embed:
-    """One quote: bold title, block quote with the focus in bold, source and location, score."""
+    """One quote: title (linked to the page when known), the quote with its focus, attribution, score."""
     embed = discord.Embed(
         title=clip(f"{rank}. {hit.title}", TITLE_LIMIT),
-        description=block_quote(hit.quote, description_limit, hit.focus),
+        description=quote_markdown(
+            hit.quote, description_limit, hit.focus, blocks=hit.blocks, markup=hit.markup
+        ),
         colour=WEAK_COLOUR if weak else ANSWER_COLOUR,
+        url=safe_url(hit.url),
     )
-    embed.add_field(name="Source", value=clip(f"{hit.source}, {hit.location}", 300), inline=True)
+    embed.add_field(name="Source", value=source_text(hit), inline=True)
     match = score_bar(hit.score) + (" \u00b7 weak match" if weak else "")
     embed.add_field(name="Match", value=match, inline=True)
     if weak:
@@ -305,11 +265,31 @@ def _fit_content(content: str) -> str:
 
 
 def render_quote_card(hit: Hit) -> str:
-    """/quote: the focus sentence(s) as a block quote, then '— Title · source, location'."""
-    title = clip(hit.title, 200) or "Untitled"
-    attribution = f"\u2014 **{title}** \u00b7 {clip(hit.source, 300)}, {clip(hit.location, 100)}"
-    text = hit.focus_text.strip() or hit.quote
-    quote = block_quote(text, CONTENT_LIMIT - len(attribution) - 1)
+    """/quote: the focus (a code focus as a fenced block), then
+    '— Title › Section · source, location' and a link to the page when its address is known."""
+    where = section_path(hit.title, hit.section) if hit.section else (clip(hit.title, 200) or "Untitled")
+    attribution = f"\u2014 **{where}** \u00b7 {clip(hit.source, 300)}, {clip(hit.location, 100)}"
+    link = masked_link("page", hit.url)
+    if link:
+        attribution += f" \u00b7 {link}"
+    a, b = hit.focus or (0, len(hit.quote))
+    a, b = max(0, a), min(len(hit.quote), b)
+    while a < b and hit.quote[a].isspace():
+        a += 1
+    while b > a and hit.quote[b - 1].isspace():
+        b -= 1
+    if a >= b:
+        a, b = 0, len(hit.quote)
+    for blk in hit.blocks if hit.markup else ():
+        if blk.kind == "code" and blk.start < b and a < blk.end:  # code is quoted whole lines or not at all
+            a, b = min(a, blk.start), max(b, blk.end)
+    quote = quote_markdown(
+        hit.quote[a:b],
+        CONTENT_LIMIT - len(attribution) - 1,
+        blocks=slice_blocks(hit.blocks, a, b),
+        markup=hit.markup,
+        bold_focus=False,
+    )
     return f"{quote}\n{attribution}"
 
 
@@ -323,7 +303,7 @@ def render_shared(user_id: int, rendered_content: str | None, embeds: Sequence[d
 
 
 def render_context(before: Passage | None, this: Passage | None, after: Passage | None) -> Rendered:
-    """The passages around a quote, each as a block quote (served from the store, no model call)."""
+    """The passages around a quote, each rendered like a quote (served from the store, no model call)."""
     if this is None:
         return Rendered(content="That passage is no longer in the index (it was re-indexed or removed).")
     parts = [("Before", before), ("Quoted passage", this), ("After", after)]
@@ -334,13 +314,17 @@ def render_context(before: Passage | None, this: Passage | None, after: Passage 
         embed = discord.Embed(
             title=clip(f"{label} \u00b7 {passage.title}", TITLE_LIMIT),
             colour=ANSWER_COLOUR if passage is this else WEAK_COLOUR,
+            url=safe_url(passage.page_url) if passage is this else None,
         )
-        embed.set_footer(text=clip_plain(f"{passage.source}, {passage.location}", 300))
+        where = f"{passage.source}, {passage.location}"
+        if passage.markup and passage.section:
+            where = f"{SECTION_SEP.join(passage.section)} \u00b7 {where}"
+        embed.set_footer(text=clip_plain(where, 300))
         embeds.append((embed, passage))
     overhead = sum(len(embed) for embed, _ in embeds)
     budget = min(DESCRIPTION_LIMIT, (EMBED_TOTAL_LIMIT - SAFETY_MARGIN - overhead) // len(embeds))
     for embed, passage in embeds:
-        embed.description = block_quote(passage.text, budget)
+        embed.description = quote_markdown(passage.text, budget, blocks=passage.blocks, markup=passage.markup)
     return Rendered(content="Context of the top quote:", embeds=[embed for embed, _ in embeds])
 
 
@@ -399,6 +383,8 @@ def embed_text(embed: discord.Embed) -> list[tuple[str, str]]:
         parts.append(("title", embed.title))
     if embed.description:
         parts.append(("description", embed.description))
+    if embed.url:
+        parts.append(("link", embed.url))
     parts.extend(("field", f"{f.name}: {f.value}") for f in embed.fields)
     if embed.footer and embed.footer.text:
         parts.append(("footer", embed.footer.text))

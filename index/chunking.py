@@ -1,89 +1,264 @@
-"""`Document` -> `Passage`s of whole sentences (pure; no I/O)."""
+"""`Document` -> `Passage`s that follow its sections and fit the encoder's window (pure; no I/O but the
+tokenizer).
+
+Units are what a passage is made of and what gets a vector of its own: a sentence of a paragraph, list item or
+quote; a heading; a table row; a whole code block. Rules:
+- A passage is a run of whole units of consecutive blocks, ``document.text[start:end]`` exactly.
+- It never crosses a heading of its own section level or above, except that small neighbouring sections
+  under one parent may share a passage. A heading phrased as a question starts a passage (its answer follows
+  it in the same passage), and a heading never ends one.
+- A code block is never split, unless it alone exceeds the window: then it is cut at line boundaries.
+- Prose aims at MIN_WORDS..MAX_WORDS words (a paragraph longer than that is cut between sentences into
+  balanced runs); every passage, with its contextual header, fits the encoder's window in word pieces.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .models import Document, Passage
+from . import wordpieces
+from .models import SECTION_SEP, Block, Document, Passage
 from .sentences import split_sentences
 
 MIN_WORDS = 40
 MAX_WORDS = 120
+HEADER_TOKENS = 40  # room kept for the contextual header (title and section path)
+TEXT_BUDGET = wordpieces.WINDOW - wordpieces.SPECIAL - HEADER_TOKENS  # word pieces of passage text
 
 
-@dataclass(frozen=True)
-class _Sentence:
+@dataclass
+class _Unit:
     start: int  # offsets into the document text
     end: int
-    words: int
-    paragraph: int  # 1-based
+    words: float
+    tokens: int
+
+
+@dataclass
+class _Run:
+    units: list[_Unit]
+    group: int
+    block: int  # index of the run's first block
+    heading: bool = False  # the run is a heading alone
+
+    @property
+    def words(self) -> float:
+        return sum(u.words for u in self.units)
+
+    @property
+    def tokens(self) -> int:
+        return sum(u.tokens for u in self.units) + len(self.units)
+
+
+@dataclass
+class _Group:
+    level: int  # heading level; 0 = before any heading
+    question: bool
+    runs: list[_Run] = field(default_factory=list)
+
+    @property
+    def words(self) -> float:
+        return sum(r.words for r in self.runs)
 
 
 def passage_id(doc_id: str, version: str, ordinal: int) -> str:
     return f"{doc_id}-{version[:12]}-{ordinal:05d}"
 
 
-def _sentences(doc: Document) -> tuple[list[list[_Sentence]], int]:
-    """Sentences grouped by paragraph, and the number of paragraphs."""
-    grouped: list[list[_Sentence]] = []
-    offset = 0
-    paragraphs = doc.text.split("\n\n")
-    for number, para in enumerate(paragraphs, start=1):
-        group = [
-            _Sentence(offset + a, offset + b, len(para[a:b].split()), number)
-            for a, b in split_sentences(para)
-        ]
-        if group:
-            grouped.append(group)
-        offset += len(para) + 2
-    return grouped, len(paragraphs)
+def is_question(text: str) -> bool:
+    return text.rstrip().endswith("?")
 
 
-def _split_long(sentences: list[_Sentence]) -> list[list[_Sentence]]:
-    """Split one paragraph's sentences into runs of at most MAX_WORDS, balanced in size."""
-    total = sum(s.words for s in sentences)
-    if total <= MAX_WORDS:
-        return [sentences]
-    parts = -(-total // MAX_WORDS)  # ceil
+# -- units -----------------------------------------------------------------------------------------------
+
+
+def _unit_spans(text: str, block: Block) -> list[tuple[int, int]]:
+    """Unit spans (document offsets) of one block."""
+    a, b = block.start, block.end
+    if block.kind in ("heading", "code"):
+        return [(a, b)]
+    if block.kind == "table":
+        spans, pos = [], a
+        for line in text[a:b].split("\n"):
+            if line.strip():
+                spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
+        return spans
+    return [(a + s, a + e) for s, e in split_sentences(text[a:b])]
+
+
+def _cut(text: str, start: int, end: int, budget: int, *, at_lines: bool) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut into pieces of at most ``budget`` word pieces, at line breaks (code) or white
+    space, falling back to a word-piece boundary. Tokenizes a bounded window at a time."""
+    pieces: list[tuple[int, int]] = []
+    if end - start <= budget * 40:  # small enough to tokenize at once: cut into balanced pieces
+        total = len(wordpieces.offsets(text[start:end]))
+        parts = max(1, -(-total // budget))
+        budget = -(-total // parts) + 2
+    pos = start
+    while pos < end:
+        window_end = min(end, pos + budget * 12)
+        offs = wordpieces.offsets(text[pos:window_end])
+        if len(offs) <= budget and window_end == end:
+            pieces.append((pos, end))
+            break
+        limit = pos + (offs[budget][0] if len(offs) > budget else window_end - pos)
+        cut = -1
+        if at_lines:
+            cut = text.rfind("\n", pos + 1, limit + 1)
+        if cut <= pos:
+            cut = max(text.rfind(" ", pos + 1, limit + 1), text.rfind("\n", pos + 1, limit + 1))
+        if cut <= pos:
+            cut = limit
+        piece_end = cut
+        while piece_end > pos and text[piece_end - 1].isspace():
+            piece_end -= 1
+        if piece_end > pos:
+            pieces.append((pos, piece_end))
+        pos = cut
+        if at_lines and pos < end and text[pos] == "\n":
+            pos += 1  # a code piece starts at a line start, its indentation kept
+            while pos < end and text[pos] == "\n":
+                pos += 1
+        else:
+            while pos < end and text[pos].isspace():
+                pos += 1
+    return pieces
+
+
+def _units(doc: Document, block: Block, words_of) -> list[_Unit]:
+    text = doc.text
+    spans = _unit_spans(text, block)
+    counts = wordpieces.counts([text[a:b] for a, b in spans]) if doc.markup or len(spans) > 0 else []
+    out: list[_Unit] = []
+    for (a, b), n in zip(spans, counts, strict=True):
+        if n > TEXT_BUDGET:
+            pieces = _cut(text, a, b, TEXT_BUDGET, at_lines=block.kind == "code")
+            sub = wordpieces.counts([text[x:y] for x, y in pieces])
+            out.extend(
+                _Unit(x, y, words_of(text[x:y], block.kind, m), m)
+                for (x, y), m in zip(pieces, sub, strict=True)
+            )
+        else:
+            out.append(_Unit(a, b, words_of(text[a:b], block.kind, n), n))
+    return out
+
+
+# -- runs and passages -----------------------------------------------------------------------------------
+
+
+def _split_long(units: list[_Unit]) -> list[list[_Unit]]:
+    """Split one block's units into runs of at most MAX_WORDS (and the window), balanced in size."""
+    total = sum(u.words for u in units)
+    tokens = sum(u.tokens + 1 for u in units)
+    if total <= MAX_WORDS and tokens <= TEXT_BUDGET:
+        return [units]
+    parts = max(-(-int(total) // MAX_WORDS), -(-tokens // TEXT_BUDGET), 1)
     target = total / parts
-    runs: list[list[_Sentence]] = [[]]
-    words = 0
-    for s in sentences:
-        if runs[-1] and (words + s.words > MAX_WORDS or words >= target):
+    runs: list[list[_Unit]] = [[]]
+    words = 0.0
+    toks = 0
+    for u in units:
+        if runs[-1] and (words + u.words > MAX_WORDS or words >= target or toks + u.tokens + 1 > TEXT_BUDGET):
             runs.append([])
-            words = 0
-        runs[-1].append(s)
-        words += s.words
+            words, toks = 0.0, 0
+        runs[-1].append(u)
+        words += u.words
+        toks += u.tokens + 1
     return runs
 
 
-def _group(doc: Document) -> tuple[list[list[_Sentence]], int]:
-    paragraphs, count = _sentences(doc)
-    runs: list[list[_Sentence]] = []
-    for para in paragraphs:
-        runs.extend(_split_long(para))
-    # Merge short runs with their neighbours (across paragraphs) while staying within MAX_WORDS.
-    merged: list[list[_Sentence]] = []
-    for run in runs:
-        words = sum(s.words for s in run)
-        if merged:
-            prev_words = sum(s.words for s in merged[-1])
-            if (prev_words < MIN_WORDS or words < MIN_WORDS) and prev_words + words <= MAX_WORDS:
-                merged[-1] = merged[-1] + run
+def _groups(doc: Document) -> list[_Group]:
+    def words_of(t: str, kind: str, tokens: int) -> float:
+        n = len(t.split())
+        return max(n, tokens * 0.75) if doc.markup and kind == "code" else n
+
+    groups: list[_Group] = []
+    for i, block in enumerate(doc.blocks):
+        units = _units(doc, block, words_of)
+        if not units:
+            continue
+        if block.kind == "heading":
+            text = doc.text[block.start : block.end]
+            groups.append(_Group(block.level, is_question(text)))
+            groups[-1].runs.append(_Run(units, len(groups) - 1, i, heading=True))
+            continue
+        if not groups:
+            groups.append(_Group(0, False))
+        g = len(groups) - 1
+        groups[-1].runs.extend(_Run(run, g, i) for run in _split_long(units))
+    return groups
+
+
+def _may_join(p: list[_Run], r: _Run, groups: list[_Group]) -> bool:
+    """Whether run ``r`` may be appended to the passage made of runs ``p`` (section rules only)."""
+    last = p[-1]
+    if r.group == last.group:
+        return True
+    g = groups[r.group]
+    bare = all(x.heading for x in p)  # only headings so far: they must reach their content
+    if g.question:
+        return bare
+    top = groups[p[0].group].level
+    if bare:
+        return g.level > groups[last.group].level
+    if g.level > top:
+        return True
+    small = sum(x.words for x in p) < MIN_WORDS and g.words < MIN_WORDS
+    return g.level == top and top > 0 and small and not groups[p[0].group].question
+
+
+def _fits(p: list[_Run], r: _Run) -> bool:
+    return (
+        sum(x.words for x in p) + r.words <= MAX_WORDS and sum(x.tokens for x in p) + r.tokens <= TEXT_BUDGET
+    )
+
+
+def _passages_runs(groups: list[_Group]) -> list[list[_Run]]:
+    runs = [r for g in groups for r in g.runs]
+    out: list[list[_Run]] = []
+    for r in runs:
+        if out and _may_join(out[-1], r, groups):
+            p = out[-1]
+            bare = all(x.heading for x in p)
+            fits = _fits(p, r)
+            small = sum(x.words for x in p) < MIN_WORDS or r.words < MIN_WORDS
+            if bare and (fits or sum(x.tokens for x in p) + r.tokens <= TEXT_BUDGET + HEADER_TOKENS):
+                p.append(r)
                 continue
-        merged.append(list(run))
-    return merged, count
+            if fits and small and not r.heading:
+                p.append(r)
+                continue
+            if fits and r.heading and groups[r.group].level > groups[p[0].group].level and small:
+                p.append(r)
+                continue
+        out.append([r])
+    # A heading never ends a passage: move a trailing heading run to the next passage.
+    fixed: list[list[_Run]] = []
+    carry: list[_Run] = []
+    for p in out:
+        p = carry + p
+        carry = []
+        while len(p) > 1 and p[-1].heading:
+            carry.insert(0, p.pop())
+        fixed.append(p)
+    if carry:
+        fixed.append(carry)
+    return fixed
 
 
 def chunk_document(doc: Document) -> list[Passage]:
-    """Passages of whole sentences, roughly MIN_WORDS..MAX_WORDS words, in document order.
-
-    Each passage's text is ``doc.text[start:end]`` exactly, so every quote is verbatim.
-    """
-    runs, count = _group(doc)
+    """Passages in document order; each passage's text is ``doc.text[start:end]`` exactly."""
+    if not doc.blocks:
+        return []
+    groups = _groups(doc)
     passages: list[Passage] = []
-    for ordinal, run in enumerate(runs):
-        start, end = run[0].start, run[-1].end
+    for ordinal, runs in enumerate(_passages_runs(groups)):
+        units = [u for r in runs for u in r.units]
+        start, end = units[0].start, units[-1].end
+        blocks = tuple(b.shifted(start, start, end) for b in doc.blocks if b.end > start and b.start < end)
+        first_block = next(i for i, b in enumerate(doc.blocks) if b.end > start)
+        last_block = max(i for i, b in enumerate(doc.blocks) if b.start < end)
         passages.append(
             Passage(
                 passage_id=passage_id(doc.doc_id, doc.version, ordinal),
@@ -95,10 +270,23 @@ def chunk_document(doc: Document) -> list[Passage]:
                 text=doc.text[start:end],
                 start=start,
                 end=end,
-                first_paragraph=run[0].paragraph,
-                last_paragraph=run[-1].paragraph,
-                paragraph_count=count,
-                sentences=tuple((s.start - start, s.end - start) for s in run),
+                first_paragraph=first_block + 1,
+                last_paragraph=last_block + 1,
+                paragraph_count=len(doc.blocks),
+                sentences=tuple((u.start - start, u.end - start) for u in units),
+                blocks=blocks,
+                section=blocks[0].path if blocks else (),
+                page_url=doc.url,
+                markup=doc.markup,
             )
         )
     return passages
+
+
+def contextual_header(p: Passage) -> str:
+    """Title and the section path above the passage (the headings its own text does not contain)."""
+    first_is_heading = bool(p.blocks) and p.blocks[0].kind == "heading" and p.blocks[0].start == 0
+    path = list(p.section[:-1] if first_is_heading else p.section)
+    if path and path[0] == p.title:
+        del path[0]
+    return SECTION_SEP.join((p.title, *path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,6 +69,23 @@ class IndexSettings(BaseSettings):
     refresh_seconds: float = Field(
         2.0, ge=0.0, description="How often a retriever checks the store for changes by other processes."
     )
+
+    source_url: str | None = Field(
+        None,
+        description="Where the pages live, e.g. https://example.org/docs/{path} ({path}: source path without "
+        "its extension); quotes then link to their page and heading.",
+    )
+
+    @field_validator("source_url")
+    @classmethod
+    def _check_source_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        parts = urlsplit(value.replace("{path}", "x"))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"QUOTEBOT_SOURCE_URL must be an http(s) address, got {value!r}")
+        return value if "{path}" in value else value.rstrip("/") + "/{path}"
 
     @model_validator(mode="after")
     def _check_server(self) -> IndexSettings:

@@ -75,6 +75,16 @@ def _doc_name(path: str) -> str:
     return PurePosixPath(path.replace("\\", "/")).name
 
 
+def _same_doc(source: str, gold_doc: str) -> bool:
+    """A gold written as a path ("guide/faq.md") must match the path's end; a bare file name matches any
+    folder."""
+    gold_doc = gold_doc.replace("\\", "/").strip("/")
+    source = source.replace("\\", "/")
+    if "/" in gold_doc:
+        return source == gold_doc or source.endswith("/" + gold_doc)
+    return _doc_name(source) == gold_doc
+
+
 def _parse_gold(value: Any, where: str) -> tuple[Gold, ...]:
     if not isinstance(value, list):
         raise EvalFileError(f"{where}: 'gold' must be a list of {{doc, text}} objects (empty = no answer).")
@@ -142,7 +152,7 @@ def load_questions(path: str | Path) -> list[Question]:
 
 def is_hit(hit: Hit, gold: Gold) -> bool:
     """True when ``hit`` comes from the gold's document and quotes the gold text (folded)."""
-    if _doc_name(hit.source) != _doc_name(gold.doc):
+    if not _same_doc(hit.source, gold.doc):
         return False
     return not gold.text.strip() or fold(gold.text) in fold(hit.quote)
 

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import chunk_document
+from . import wordpieces
+from .chunking import chunk_document, contextual_header
 from .config import IndexSettings
 from .embedding import Embedder, get_embedder
 from .errors import EmptyCorpusError, ModelLoadError
@@ -32,6 +33,9 @@ from .models import Document, IndexReport, Passage
 from .store import DocMarker, Store, VersionCount, WriterRecord
 
 log = logging.getLogger(__name__)
+
+# Whether passages of sectioned documents are embedded with their contextual header (measured: see README).
+EMBED_HEADER = True
 
 # progress(done_documents, total_documents, current_source)
 Progress = Callable[[int, int, str], None]
@@ -56,9 +60,26 @@ def embedding_inputs(p: Passage) -> tuple[str, list[tuple[int, int]]]:
     """What is embedded for passage ``p``: the text given to the encoder, and the character spans (into that
     text) of the units that get a vector of their own (its sentences), in order.
 
-    The one seam between chunking and the encoder: the text may grow a contextual header, so spans are
-    relative to the returned text, not to ``p.text``."""
-    return p.text, list(p.sentences)
+    The one seam between chunking and the encoder. For a document with sections the text starts with the
+    passage's contextual header (title and the section path above it, see ``chunking.contextual_header``) on
+    a line of its own, cut to what the encoder's window leaves; spans are relative to the returned text."""
+    header = contextual_header(p) if EMBED_HEADER and p.markup else ""
+    if header:
+        room = wordpieces.WINDOW - wordpieces.SPECIAL - 1 - wordpieces.count(p.text)
+        header = _clip_tokens(header, room)
+    if not header:
+        return p.text, list(p.sentences)
+    shift = len(header) + 1
+    return f"{header}\n{p.text}", [(a + shift, b + shift) for a, b in p.sentences]
+
+
+def _clip_tokens(text: str, room: int) -> str:
+    if room < 4:
+        return ""
+    offs = wordpieces.offsets(text)
+    if len(offs) <= room:
+        return text
+    return text[: offs[room - 1][1]].rstrip()
 
 
 def _embed_passages(embedder: Embedder, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:

@@ -253,8 +253,12 @@ class LexicalIndex:
         sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
         k1: float = 1.2,
         b: float = 0.75,
+        headers: Sequence[str] | None = None,
     ) -> None:
-        pairs = [words(t) for t in texts]
+        """``headers`` (per passage, optional): contextual text (title, section path) that counts for BM25 and
+        passage coverage, but not for sentence coverage."""
+        fields = texts if headers is None else [f"{h}\n{t}" for h, t in zip(headers, texts, strict=True)]
+        pairs = [words(t) for t in fields]
         corpus = [[token for _, token in ws] for ws in pairs]
         self.size = len(corpus)
         self._df: Counter[str] = Counter()
@@ -299,20 +303,29 @@ class LexicalIndex:
         """The distinct tokens of passage ``row``."""
         return self._sets[row]
 
+    def unknown_share(self, query_tokens: Sequence[str]) -> float:
+        """IDF-weighted share of the distinct query tokens that no passage uses (0..1): words the corpus
+        cannot be about ("minecraft" asked of a bot's docs)."""
+        weights = self.weights(query_tokens)
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0
+        return sum(w for t, w in weights.items() if self._df.get(t, 0) == 0) / total
+
     def weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
         """IDF weight of each distinct query token, for ``coverage`` and ``sentence_coverage``."""
         return {t: self.idf(t) for t in set(query_tokens)}
 
     def coverage(self, weights: dict[str, float], row: int) -> float:
         """IDF-weighted share of the distinct query tokens that occur in passage ``row`` (0..1)."""
-        return _covered(weights, (self._sets[row],))
+        return covered(weights, (self._sets[row],))
 
     def sentence_coverage(self, weights: dict[str, float], row: int) -> float:
         """The best coverage of the question's words by one sentence of passage ``row`` (0..1)."""
-        return _covered(weights, self._sentence_sets[row])
+        return covered(weights, self._sentence_sets[row])
 
 
-def _covered(weights: dict[str, float], sets: Sequence[frozenset[str]]) -> float:
+def covered(weights: dict[str, float], sets: Sequence[frozenset[str]]) -> float:
     total = sum(weights.values())
     if total <= 0:
         return 0.0

@@ -1,57 +1,86 @@
-"""Corpus files -> cleaned `Document`s: discovery, decoding, titles, boilerplate removal."""
+"""Corpus files -> `Document`s: discovery, decoding, then the reader of the file's format (``index/formats``)."""
 
 from __future__ import annotations
 
-import hashlib
+import codecs
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from .cleaning import clean
+from .formats import SUFFIXES, reader_for
+from .formats.base import PIPELINE_VERSION, Skipped, doc_id_for, fallback_title
 from .models import Document
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md")
-# Bump when cleaning or chunking rules change: every document then counts as changed.
-PIPELINE_VERSION = "1"
+__all__ = [
+    "PIPELINE_VERSION",
+    "SUFFIXES",
+    "Skipped",
+    "decode",
+    "decode_report",
+    "doc_id_for",
+    "fallback_title",
+    "iter_corpus_files",
+    "load_corpus",
+    "load_document",
+]
+
 MAX_FILE_BYTES = 20 * 1024 * 1024
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
-@dataclass(frozen=True)
-class Skipped:
-    source: str
-    reason: str
+def decode_report(data: bytes) -> tuple[str | None, str]:
+    """(text, note) for the bytes of a file; text None for binary data. ``note`` is "" for a clean decode,
+    else what was done (for a warning naming the file).
 
-
-def doc_id_for(source: str) -> str:
-    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+    A byte-order mark decides the encoding (UTF-8, UTF-16, UTF-32). Otherwise UTF-8; a file that is UTF-8
+    but for a few bad bytes keeps its text and only those bytes become U+FFFD; a file with no UTF-8 sequence
+    at all is read as Windows-1252 (its undefined bytes replaced). NUL bytes without a BOM mean binary."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            body = data[len(bom) :]
+            text = body.decode(encoding, errors="replace")
+            bad = text.count("\ufffd") - body.decode(encoding, errors="ignore").count("\ufffd")
+            note = f"{bad} undecodable byte sequence(s) replaced" if bad else ""
+            return text, note
+    if b"\x00" in data:
+        return None, "binary"
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    if multibyte and bad <= max(3, multibyte // 10):
+        return text, f"not valid UTF-8: {bad} bad byte(s) replaced with U+FFFD"
+    text = data.decode("cp1252", errors="replace")
+    undefined = text.count("\ufffd") - data.decode("cp1252", errors="ignore").count("\ufffd")
+    note = "not UTF-8: read as Windows-1252"
+    if undefined:
+        note += f" ({undefined} undefined byte(s) replaced)"
+    return text, note
 
 
 def decode(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM), falling back to cp1252; None for binary data."""
-    if b"\x00" in data:
-        return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
+    """The text of a file's bytes (see ``decode_report``), or None for binary data."""
+    return decode_report(data)[0]
 
 
 def iter_corpus_files(corpus: Path) -> Iterator[tuple[Path, str]]:
-    """(path, source) for each candidate file, sorted; never leaves the corpus folder."""
+    """(path, source) for each candidate file, sorted; never leaves the corpus folder. Files of an unknown
+    type are skipped with a warning naming them."""
     root = corpus.resolve()
     for path in sorted(corpus.rglob("*")):
-        if path.suffix.lower() not in SUFFIXES or any(
-            p.startswith(".") for p in path.relative_to(corpus).parts
-        ):
+        rel = path.relative_to(corpus)
+        if any(p.startswith(".") for p in rel.parts):
             continue
         try:
             real = path.resolve()
@@ -61,31 +90,37 @@ def iter_corpus_files(corpus: Path) -> Iterator[tuple[Path, str]]:
             continue
         if not real.is_file():
             continue
-        yield path, path.relative_to(corpus).as_posix()
-
-
-def fallback_title(source: str) -> str:
-    stem = Path(source).stem.replace("_", " ").replace("-", " ").strip()
-    return stem or source
+        if path.suffix.lower() not in SUFFIXES:
+            log.warning(
+                "skipping %s: unknown file type (quotebot reads %s)", rel.as_posix(), ", ".join(SUFFIXES)
+            )
+            continue
+        yield path, rel.as_posix()
 
 
 def load_document(path: Path, source: str) -> Document | Skipped:
+    reader = reader_for(source)
+    if reader is None:
+        return Skipped(source, "unknown file type")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return Skipped(source, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
         data = path.read_bytes()
     except OSError as exc:
         return Skipped(source, f"unreadable ({exc.strerror or exc})")
-    raw = decode(data)
+    raw, note = decode_report(data)
     if raw is None:
         return Skipped(source, "binary or undecodable")
-    cleaned = clean(raw)
-    text = "\n\n".join(cleaned.paragraphs)
-    if not text.strip():
+    if note:
+        log.warning("%s: %s", source, note)
+    try:
+        doc = reader(source, raw)
+    except Exception as exc:  # a reader bug must never stop a whole index run
+        log.exception("reading %s failed", source)
+        return Skipped(source, f"could not be read ({type(exc).__name__})")
+    if doc is None:
         return Skipped(source, "empty (no body text)")
-    title = (cleaned.title or "").strip() or fallback_title(source)
-    version = hashlib.sha256(f"{PIPELINE_VERSION}\x00{title}\x00{text}".encode()).hexdigest()
-    return Document(doc_id=doc_id_for(source), source=source, title=title, text=text, version=version)
+    return doc
 
 
 def load_corpus(corpus: Path) -> tuple[list[Document], list[Skipped]]:

@@ -14,12 +14,14 @@ from typing import Literal
 
 import numpy as np
 
-from . import ranking
+from . import links, ranking
+from .chunking import contextual_header, is_question
 from .config import IndexSettings
 from .embedding import Embedder
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
-from .lexical import LexicalIndex, fold, tokenize
+from .lexical import LexicalIndex, covered, fold, tokenize
 from .models import Answer, Hit, IndexReport, Passage, SourceInfo
+from .smalltalk import is_small_talk
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ NEAR_DUPLICATE = 0.8  # Jaccard similarity of token sets above which two passage
 # Confidence rules of the single-evidence modes (the hybrid rule lives in ranking.py).
 DENSE_THRESHOLD = 0.5
 BM25_THRESHOLD = 0.75
+# Whether the BM25 field of a sectioned document's passage includes its contextual header (title, section path).
+LEXICAL_HEADER = True
 RELOAD_ATTEMPTS = 3  # reads of a moving store before serving the newest one anyway
 
 
@@ -75,6 +79,9 @@ class _State:
     sent_vectors: np.ndarray
     sent_rows: list[np.ndarray]  # per passage row: indices into sent_vectors, in sentence order
     sent_owner: np.ndarray  # per sentence vector: its passage row
+    section_heads: list[np.ndarray]  # per passage row: unit vectors of the headings above it and in it
+    question_heads: list[np.ndarray]  # per passage row: which of those headings are questions
+    heading_sets: list[frozenset[str]]  # per passage row: the tokens of its section paths
     pair_vectors: np.ndarray  # normalised mean of each two adjacent sentence vectors of one passage
     pair_rows: list[np.ndarray]  # per passage row: indices into pair_vectors, in sentence order
     lexical: LexicalIndex
@@ -102,6 +109,7 @@ class _State:
         for k, row in enumerate(owner.tolist()):
             sent_rows[row].append(k)
         pair_vectors, pair_rows = _pairs(sent_vectors, owner, len(live))
+        section_heads, question_heads = _section_heads(live, sent_rows)
         by_doc: dict[str, list[int]] = {}
         for i, p in enumerate(live):
             by_doc.setdefault(p.doc_id, []).append(i)
@@ -117,9 +125,16 @@ class _State:
             sent_vectors=sent_vectors,
             sent_rows=[np.asarray(r, dtype=np.int64) for r in sent_rows],
             sent_owner=owner,
+            section_heads=section_heads,
+            question_heads=question_heads,
+            heading_sets=[frozenset(t for b in p.blocks for h in b.path for t in tokenize(h)) for p in live],
             pair_vectors=pair_vectors,
             pair_rows=pair_rows,
-            lexical=LexicalIndex([p.text for p in live], [p.sentences for p in live]),
+            lexical=LexicalIndex(
+                [p.text for p in live],
+                [p.sentences for p in live],
+                headers=[contextual_header(p) if LEXICAL_HEADER and p.markup else "" for p in live],
+            ),
             sources=sources,
             row_of=row_of,
             by_doc=by_doc,
@@ -133,6 +148,37 @@ class _Scored:
     score: float
     sentence_sims: np.ndarray
     pair_sims: np.ndarray
+    evidence: ranking.Evidence | None = None
+
+
+def _section_heads(
+    live: list[Passage], sent_rows: list[list[int]]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per passage row (rows in document order): the unit vectors of the headings of its section path, those
+    above the passage (in earlier passages) and those inside it; and for each, whether it is a question."""
+    heads: list[np.ndarray] = []
+    questions: list[np.ndarray] = []
+    stack: list[tuple[int, int, bool]] = []  # (heading level, unit vector index, question)
+    doc = None
+    for row, p in enumerate(live):
+        if p.doc_id != doc:
+            doc, stack = p.doc_id, []
+        inside: list[tuple[int, bool]] = []
+        units = sent_rows[row]
+        for k, (a, b) in enumerate(p.sentences):
+            blk = p.block_at(a)
+            if blk is None or blk.kind != "heading" or k >= len(units):
+                continue
+            while stack and stack[-1][0] >= blk.level:
+                stack.pop()
+            q = is_question(p.text[a:b])
+            inside.append((units[k], q))
+            stack.append((blk.level, units[k], q))
+        seen = {j for j, _ in inside}
+        both = [(j, q) for _, j, q in stack if j not in seen] + inside
+        heads.append(np.asarray([j for j, _ in both], dtype=np.int64))
+        questions.append(np.asarray([q for _, q in both], dtype=bool))
+    return heads, questions
 
 
 class Retriever:
@@ -335,6 +381,8 @@ class Retriever:
         if not state.passages:
             raise EmptyIndexError("Nothing is indexed yet: run `quotebot index` (or /reindex) first.")
         doc_id = self.resolve_source(source).doc_id if source else None
+        if is_small_talk(q, tokenize(q)):
+            return Answer(question=q, answered=False, hits=())
         ranked = self._rank(state, q, mode, doc_id)
         threshold = self.threshold(mode)
         start, stop = max(0, offset), max(0, offset) + max(1, k)
@@ -357,6 +405,7 @@ class Retriever:
         qv = self.embedder.embed_query(q) if mode != "bm25" else None
         q_tokens = state.lexical.query_tokens(q)
         q_weights = state.lexical.weights(q_tokens)
+        unknown = state.lexical.unknown_share(q_tokens)
         candidates: dict[int, None] = {}
         if qv is not None:
             for row in _nearest_rows(state.vectors, qv, CANDIDATES + 10, allowed):
@@ -399,14 +448,23 @@ class Retriever:
                 score = coverage * (float(bm[row]) / bm_max if bm_max > 0 else 0.0)
             else:
                 best_unit = max(float(sims.max()) if len(sims) else dense, float(pair_sims.max(initial=-1.0)))
+                heads = state.section_heads[row]
+                head_sims = state.sent_vectors[heads] @ qv if len(heads) else np.zeros(0, dtype=np.float32)
+                q_heads = state.question_heads[row]
                 ev = ranking.Evidence(
                     dense=dense,
                     sentence=best_unit,
                     lexical=float(bm[row]) / bm_max if bm_max > 0 else 0.0,
                     coverage=coverage,
                     sentence_coverage=state.lexical.sentence_coverage(q_weights, row),
+                    heading=float(head_sims.max()) if len(heads) else 0.0,
+                    faq=float(head_sims[q_heads].max()) if q_heads.any() else 0.0,
+                    heading_coverage=covered(q_weights, (state.heading_sets[row],)),
+                    unknown=unknown,
                 )
                 score = ranking.blend(ev)
+                scored.append(_Scored(row, score, sims, pair_sims, ev))
+                continue
             scored.append(_Scored(row, score, sims, pair_sims))
         if mode == "bm25":
             scored.sort(key=lambda s: (-float(bm[s.row]), s.row))
@@ -445,6 +503,13 @@ class Retriever:
 
     def _hit(self, state: _State, s: _Scored) -> Hit:
         p = state.passages[s.row]
+        focus = _focus(p, s.sentence_sims, s.pair_sims)
+        block = p.block_at(focus[0]) if focus else None
+        if block is None and p.blocks:
+            block = p.blocks[0]
+        section = block.path if block is not None else p.section
+        anchor = block.anchor if block is not None else ""
+        url = links.with_anchor(links.page_url(p.source, p.page_url, self.settings.source_url), anchor)
         return Hit(
             passage_id=p.passage_id,
             doc_id=p.doc_id,
@@ -454,7 +519,11 @@ class Retriever:
             location=p.location,
             ordinal=p.ordinal,
             score=round(float(s.score), 4),
-            focus=_focus(p, s.sentence_sims, s.pair_sims),
+            focus=focus,
+            section=section if p.markup else (),
+            url=url,
+            blocks=p.blocks,
+            markup=p.markup,
         )
 
 
@@ -533,15 +602,47 @@ def _pairs(sent_vectors: np.ndarray, owner: np.ndarray, n_rows: int) -> tuple[np
 
 
 def _focus(p: Passage, sims: np.ndarray, pair_sims: np.ndarray) -> tuple[int, int] | None:
-    """Offsets into the passage text of the sentence, or two adjacent sentences, closest to the question: the
-    unit the ranking's sentence evidence came from."""
+    """Offsets into the passage text of the unit, or two adjacent units, closest to the question: the unit
+    the ranking's sentence evidence came from. A heading is never the focus: its answer is (the block after
+    it); a unit inside a code block makes the whole block the focus."""
     if not p.sentences:
         return None
     if len(sims) != len(p.sentences) or not len(sims):
-        a, b = p.sentences[0]
-        return (a, b)
-    lo = hi = int(np.argmax(sims))
-    if len(pair_sims) == len(sims) - 1 and len(pair_sims) and float(pair_sims.max()) > float(sims[lo]):
-        lo = int(np.argmax(pair_sims))
-        hi = lo + 1
-    return (p.sentences[lo][0], p.sentences[hi][1])
+        lo = hi = 0
+    else:
+        lo = hi = int(np.argmax(sims))
+        if len(pair_sims) == len(sims) - 1 and len(pair_sims) and float(pair_sims.max()) > float(sims[lo]):
+            lo = int(np.argmax(pair_sims))
+            hi = lo + 1
+    if p.blocks:
+        lo, hi = _answer_units(p, lo, hi)
+    a, b = p.sentences[lo][0], p.sentences[hi][1]
+    if p.blocks:
+        for blk in p.blocks:
+            if blk.kind == "code" and blk.start < b and a < blk.end:
+                a, b = min(a, blk.start), max(b, blk.end)
+    return (a, b)
+
+
+def _answer_units(p: Passage, lo: int, hi: int) -> tuple[int, int]:
+    """Move a focus that starts (or is) a heading to the content under it."""
+
+    def is_heading(k: int) -> bool:
+        blk = p.block_at(p.sentences[k][0])
+        return blk is not None and blk.kind == "heading"
+
+    while lo <= hi and is_heading(lo):
+        lo += 1
+    if lo > hi:  # the focus was headings only: take the first block after them
+        k = hi + 1
+        while k < len(p.sentences) and is_heading(k):
+            k += 1
+        if k >= len(p.sentences):
+            return hi, hi
+        first = p.block_at(p.sentences[k][0])
+        lo = hi = k
+        while hi + 1 < len(p.sentences) and p.block_at(p.sentences[hi + 1][0]) is first:
+            hi += 1
+            if first is not None and first.kind not in ("code", "list_item", "table") and hi - lo >= 1:
+                break
+    return lo, hi

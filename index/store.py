@@ -12,6 +12,7 @@ Every call converts Chroma's column-oriented results into records at this bounda
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import time
 import uuid
@@ -31,7 +32,7 @@ from filelock import FileLock, Timeout
 from . import handoff
 from .config import IndexSettings
 from .errors import StoreLockedError, StoreMismatchError, StoreOpenError, StoreUnavailableError
-from .models import Document, Passage
+from .models import Block, Document, Passage, StyleSpan
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,59 @@ def _decode_spans(value: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def _encode_blocks(blocks: Sequence[Block]) -> str:
+    """Blocks as compact JSON (section paths listed once)."""
+    paths: list[list[str]] = []
+    index: dict[tuple[str, ...], int] = {}
+    rows = []
+    for b in blocks:
+        if b.path not in index:
+            index[b.path] = len(paths)
+            paths.append(list(b.path))
+        rows.append(
+            [
+                b.kind,
+                b.start,
+                b.end,
+                index[b.path],
+                b.level,
+                b.lang,
+                b.lines[0],
+                b.lines[1],
+                b.anchor,
+                [[s.start, s.end, s.style] for s in b.styles],
+            ]
+        )
+    return json.dumps({"p": paths, "b": rows}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _decode_blocks(value: str) -> tuple[Block, ...]:
+    if not value:
+        return ()
+    data = json.loads(value)
+    paths = [tuple(p) for p in data["p"]]
+    return tuple(
+        Block(
+            kind,
+            a,
+            b,
+            paths[pi],
+            level,
+            lang,
+            (l0, l1),
+            tuple(StyleSpan(x, y, st) for x, y, st in styles),
+            anchor,
+        )
+        for kind, a, b, pi, level, lang, l0, l1, anchor, styles in data["b"]
+    )
+
+
 def _passage_meta(p: Passage) -> dict:
     return {
+        "blocks": _encode_blocks(p.blocks),
+        "section": json.dumps(list(p.section), ensure_ascii=False),
+        "page_url": p.page_url or "",
+        "markup": p.markup,
         "doc_id": p.doc_id,
         "source": p.source,
         "title": p.title,
@@ -126,6 +178,10 @@ def _passage_from(pid: str, text: str, m: dict) -> Passage:
         last_paragraph=int(m["p_last"]),
         paragraph_count=int(m["p_count"]),
         sentences=_decode_spans(m.get("sentences", "")),
+        blocks=_decode_blocks(m.get("blocks", "")),
+        section=tuple(json.loads(m["section"])) if m.get("section") else (),
+        page_url=m.get("page_url") or None,
+        markup=bool(m.get("markup", False)),
     )
 
 

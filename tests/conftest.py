@@ -63,6 +63,28 @@ def seed_retriever(seed_settings, embedder):
 CHROMA_PROCESSES: dict[str, subprocess.Popen] = {}
 
 
+DOCS = ROOT / "tests" / "fixtures" / "docs"
+
+
+@pytest.fixture(scope="session")
+def docs_settings(tmp_path_factory) -> IndexSettings:
+    root = tmp_path_factory.mktemp("docsstore")
+    corpus = root / "docs"
+    shutil.copytree(DOCS, corpus)
+    return make_settings(corpus, root / "store", source_url="https://wiki.example.org/{path}")
+
+
+@pytest.fixture(scope="session")
+def docs_retriever(docs_settings, embedder):
+    from index.ingest import index_corpus
+    from index.retrieve import Retriever
+
+    index_corpus(docs_settings, embedder=embedder)
+    retriever = Retriever.open(docs_settings, embedder)
+    yield retriever
+    retriever.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -16,7 +16,7 @@ from rich.console import Console
 from bot import render
 from bot.config import BotSettings
 from bot.runner import MISSING_TOKEN, REJECTED_TOKEN, run_bot, sync_commands
-from bot.terminal import run_terminal
+from bot.terminal import markdown_text, run_terminal
 from tests.fakediscord import FakeDiscord, patch_discord
 
 COMMANDS = {"ask", "quote", "sources", "reindex", "Find sources"}
@@ -146,4 +146,5 @@ def test_terminal_gives_the_bots_messages_for_bad_input(seed_retriever: Any, emp
     assert "too long" in output
     with pytest.raises(Exception) as error:
         empty_retriever.search("anything", 3)
-    assert str(error.value) in terminal_output(empty_retriever, "anything\n")
+    # as a reader sees the message: its inline code (`quotebot index`) shown as code, without backticks
+    assert markdown_text(str(error.value)).plain in terminal_output(empty_retriever, "anything\n")

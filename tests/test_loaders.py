@@ -33,13 +33,15 @@ def test_decode_refuses_binary():
     assert decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00") is None
 
 
-def test_loads_txt_and_md_only_and_skips_hidden(tmp_path):
+def test_loads_known_formats_and_skips_hidden_and_unknown(tmp_path):
     write(tmp_path / "a.txt", f"Budget passes\n\n{BODY}")
     write(tmp_path / "sub" / "b.md", f"# Schools plan\n\n{BODY}")
     write(tmp_path / "c.html", f"<p>{BODY}</p>")
+    write(tmp_path / "e.docx", b"PK\x03\x04")
     write(tmp_path / ".hidden" / "d.txt", BODY)
     docs, skipped = load_corpus(tmp_path)
-    assert sorted(d.source for d in docs) == ["a.txt", "sub/b.md"]
+    assert sorted(d.source for d in docs) == ["a.txt", "c.html", "sub/b.md"]
+    assert next(d for d in docs if d.source == "c.html").text == BODY
     assert not skipped
 
 
@@ -109,3 +111,35 @@ def test_ids_and_versions_are_deterministic(tmp_path):
 def test_missing_corpus_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="corpus folder not found"):
         load_corpus(tmp_path / "nope")
+
+
+def test_a_stray_bad_byte_in_utf8_replaces_only_that_byte(tmp_path, caplog):
+    text = "Café “quoted” budget. The council approved it on Monday after a long debate."
+    data = text.encode("utf-8").replace(b"budget", b"bud\xffget")
+    write(tmp_path / "a.txt", b"Budget passes\n\n" + data)
+    with caplog.at_level("WARNING"):
+        docs, _ = load_corpus(tmp_path)
+    assert "Café “quoted” bud\ufffdget." in docs[0].text  # the rest is still exact UTF-8
+    assert "a.txt" in caplog.text and "U+FFFD" in caplog.text
+
+
+def test_a_stray_undefined_cp1252_byte_does_not_skip_the_file(tmp_path, caplog):
+    write(
+        tmp_path / "a.txt",
+        b"Budget passes\n\nThe council approved the budget\x81 on Monday. It funds schools.",
+    )
+    with caplog.at_level("WARNING"):
+        docs, skipped = load_corpus(tmp_path)
+    assert not skipped and "approved the budget" in docs[0].text
+    assert "a.txt" in caplog.text
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_bom_are_read(tmp_path, encoding):
+    text = f"Budget passes\n\n{BODY}"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    write(tmp_path / "a.md", data)
+    docs, skipped = load_corpus(tmp_path)
+    assert not skipped and BODY in docs[0].text

@@ -1,0 +1,176 @@
+"""One line of quoted text with inline styles (bold, italics, strike, inline code) as Discord markdown.
+
+The text is escaped token by token (`escaping.escape_tokens`); the styles become markers around it:
+- the style intervals are made properly nested (an interval crossing the end of an enclosing one is split
+  there), inline code is a leaf (a style ending inside a code span grows to the whole span), no marker opens or
+  closes next to white space (``*x*`` cannot start or end with a space in Discord's parser);
+- inline code whose text holds ``*`` or ``~`` is set outside the surrounding bold/italic/strike, whose closing
+  markers Discord's parser would otherwise find inside it;
+- a zero-width space keeps a marker from joining the asterisks or tildes written before it.
+Every marker is closed by the end of the line. Linear in the line's length (plus sorting its spans).
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from .escaping import ZWSP, inline_code
+
+MARKERS = {"b": "**", "i": "*", "s": "~~"}
+ORDER = {"b": 0, "i": 1, "s": 2, "code": 3}
+
+
+def emit_line(
+    text: str, tokens: Sequence[str], lo: int, hi: int, spans: Sequence[tuple[int, int, str]]
+) -> str:
+    """``text[lo:hi]`` (one line) as escaped markdown with its styles, every marker closed by ``hi``."""
+    if lo >= hi:
+        return ""
+    wanted: dict[str, list[tuple[int, int]]] = {"b": [], "i": [], "s": [], "code": []}
+    for a, b, style in spans:
+        a, b = max(a, lo), min(b, hi)
+        if a < b:
+            wanted[style].append((a, b))
+    if not any(wanted.values()):
+        return "".join(tokens[lo:hi])
+    code = [(a, b) for a, b in _merge(wanted["code"]) if text[a:b].strip()]
+    bare = [(a, b) for a, b in code if "*" in text[a:b] or "~" in text[a:b]]
+    items = [(a, b, "code") for a, b in code]
+    starts = [a for a, _ in code]
+    for style in ("b", "i", "s"):
+        widened = _merge([_widen(a, b, code, starts) for a, b in wanted[style]])
+        items += [(a, b, style) for a, b in _trim(text, _subtract(widened, bare))]
+    out: list[str] = []
+    stack: list[tuple[int, str]] = []  # (end, style) of open markers, innermost last
+    code_from: list[int] = []
+    pos = lo
+    last = ""  # what was written last: "text", "open", "close" or "code"
+
+    def text_to(end: int) -> None:
+        nonlocal pos, last
+        if end > pos:
+            out.append("".join(tokens[pos:end]))
+            pos, last = end, "text"
+
+    def marker(style: str, kind: str) -> None:
+        nonlocal last
+        mark = MARKERS[style]
+        # A zero-width space keeps a marker from joining the asterisks or tildes before it: an escaped
+        # "\*" or "\~" ("~~\~~~" would close on the escaped tilde) or a closing marker ("*a***b**").
+        if (last == "text" and out[-1].endswith(mark[0])) or (last == "close" and kind == "open"):
+            out.append(ZWSP)
+        out.append(mark)
+        last = kind
+
+    def close_top() -> None:
+        nonlocal pos, last
+        end, style = stack.pop()
+        if style == "code":
+            start = code_from.pop()
+            body = text[start:end]
+            out.append(inline_code(body) if body.strip() else "".join(tokens[start:end]))
+            pos, last = end, "code"
+        else:
+            text_to(end)
+            marker(style, "close")
+
+    for a, b, style in _laminar(text, items):
+        while stack and stack[-1][0] <= a:
+            close_top()
+        text_to(a)
+        if style == "code":
+            code_from.append(a)
+        else:
+            marker(style, "open")
+        stack.append((b, style))
+    while stack:
+        close_top()
+    text_to(hi)
+    return "".join(out)
+
+
+def _widen(a: int, b: int, code: list[tuple[int, int]], starts: list[int]) -> tuple[int, int]:
+    """A style interval whose end falls inside an inline code span grows to the whole span (a code span is
+    formatted as a whole or not at all)."""
+    k = bisect_right(starts, a) - 1
+    if k >= 0 and code[k][0] < a < code[k][1]:
+        a = code[k][0]
+    k = bisect_right(starts, b) - 1
+    if k >= 0 and code[k][0] < b < code[k][1]:
+        b = code[k][1]
+    return a, b
+
+
+def _laminar(text: str, items: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The intervals made properly nested, in opening order: an interval that crosses the end of an enclosing
+    one is split there (the rest starts after white space); nothing opens inside inline code. Equal intervals
+    nest in a fixed order (code innermost)."""
+    heap = [(a, -b, ORDER[s], b, s) for a, b, s in items]
+    heapq.heapify(heap)
+    out: list[tuple[int, int, str]] = []
+    stack: list[tuple[int, str]] = []
+
+    def later(start: int, order: int, b: int, style: str) -> None:
+        while start < b and text[start].isspace():
+            start += 1
+        if start < b:
+            heapq.heappush(heap, (start, -b, order, b, style))
+
+    while heap:
+        a, _, order, b, style = heapq.heappop(heap)
+        while stack and stack[-1][0] <= a:
+            stack.pop()
+        if stack and stack[-1][1] == "code":
+            if b > stack[-1][0]:
+                later(stack[-1][0], order, b, style)
+            continue
+        if stack and b > stack[-1][0]:
+            end = stack[-1][0]
+            later(end, order, b, style)
+            b = end
+        out.append((a, b, style))
+        stack.append((b, style))
+    return out
+
+
+def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _subtract(intervals: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if not holes:
+        return intervals
+    out: list[tuple[int, int]] = []
+    for a, b in intervals:
+        for ha, hb in holes:
+            if hb <= a or ha >= b:
+                continue
+            if ha > a:
+                out.append((a, ha))
+            a = max(a, hb)
+            if a >= b:
+                break
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _trim(text: str, intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Intervals without white space at either end (Discord's ``*x*`` cannot start or end with a space)."""
+    out = []
+    for a, b in intervals:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out

@@ -1,0 +1,233 @@
+"""HTML pages -> `Document`: trafilatura finds the main content (dropping navigation, cookie banners, share
+buttons, related links and footers) and returns it as structured XML, whose headings, paragraphs, lists,
+tables, quotes and code become blocks. The title comes from the page's metadata (``<title>``, Open Graph),
+the address from its canonical link. Code languages and heading ids, which the extraction drops, are taken
+back from the original page where the code text or heading text matches."""
+
+from __future__ import annotations
+
+import logging
+import re
+from html import unescape
+
+import lxml.etree as etree
+import lxml.html
+
+from ..models import Document
+from .base import DocBuilder, InlineText, fallback_title, slugify
+
+log = logging.getLogger(__name__)
+# trafilatura logs its own parse failures at ERROR; quotebot reports what it skips, naming the file.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+SUFFIXES = (".html", ".htm")
+
+_HI_STYLES = {"#b": "b", "#i": "i", "#u": "i", "#t": "code", "#sub": None, "#sup": None}
+_SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014\u00b7-]\s+[^|\u2013\u2014\u00b7]{2,40}$")
+
+
+def read_html(source: str, raw: str) -> Document | None:
+    import trafilatura
+
+    xml = trafilatura.extract(
+        raw,
+        output_format="xml",
+        include_formatting=True,
+        include_tables=True,
+        include_links=False,
+        include_images=False,
+        include_comments=False,
+        with_metadata=True,
+        favor_precision=False,
+        deduplicate=False,
+    )
+    if not xml:
+        return _fallback(source, raw)
+    root = etree.fromstring(xml.encode("utf-8"))
+    hints = _hints(raw)
+    b = DocBuilder(markup=True)
+    body = root.find("main")
+    if body is None:
+        body = root
+    title_attr = (root.get("title") or "").strip()
+    walker = _Walker(b, hints, title_attr)
+    walker.children(body)
+    if not b.blocks:
+        return None
+    title = title_attr or walker.h1 or ""
+    url = (root.get("url") or "").strip() or hints.canonical or None
+    return b.document(
+        source,
+        " ".join(title.split()) or fallback_title(source),
+        url=url,
+        description=" ".join((root.get("description") or "").split()),
+    )
+
+
+_CHROME_TAGS = re.compile(
+    r"<(nav|header|footer|aside|form|button|script|style|noscript|template|svg)\b.*?</\1\s*>", re.S | re.I
+)
+
+
+def _fallback(source: str, raw: str) -> Document | None:
+    """A fragment or a page the extractor finds no article in: its text, minus obvious chrome elements."""
+    from .htmlfrag import add_html_block
+
+    b = DocBuilder(markup=True)
+    title_m = re.search(r"<title[^>]*>(.*?)</title>", raw, re.S | re.I)
+    body = re.sub(r"<head\b.*?</head\s*>", "", raw, flags=re.S | re.I)
+    add_html_block(b, _CHROME_TAGS.sub("", body), (0, 0))
+    if not b.blocks:
+        return None
+    title = " ".join(unescape(title_m.group(1)).split()) if title_m else ""
+    return b.document(source, title or fallback_title(source))
+
+
+class _Hints:
+    def __init__(self) -> None:
+        self.code_lang: dict[str, str] = {}
+        self.code_text: dict[
+            str, str
+        ] = {}  # the page's own <pre> text (the extraction may alter white space)
+        self.heading_id: dict[str, str] = {}
+        self.canonical: str | None = None
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _hints(raw: str) -> _Hints:
+    hints = _Hints()
+    try:
+        tree = lxml.html.fromstring(raw)
+    except (etree.ParserError, ValueError):
+        return hints
+    for pre in tree.iter("pre"):
+        lang = ""
+        for el in [pre, *pre.iter("code")]:
+            for cls in (el.get("class") or "").split():
+                if cls.startswith(("language-", "lang-")):
+                    lang = cls.split("-", 1)[1]
+        original = pre.text_content()
+        hints.code_text[_norm(original)] = original.strip("\n")
+        if lang:
+            hints.code_lang[_norm(original)] = lang
+    for level in range(1, 7):
+        for h in tree.iter(f"h{level}"):
+            hid = h.get("id") or next((a.get("id") for a in h.iter("a") if a.get("id")), None)
+            if hid:
+                hints.heading_id[_norm(h.text_content())] = hid
+    for link in tree.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
+            hints.canonical = link.get("href")
+    return hints
+
+
+class _Walker:
+    def __init__(self, builder: DocBuilder, hints: _Hints, title: str) -> None:
+        self.b = builder
+        self.hints = hints
+        self.title = _norm(title)
+        self.h1: str | None = None
+        self.depth = -1
+
+    def children(self, el) -> None:
+        for child in el:
+            self.block(child)
+
+    def block(self, el) -> None:
+        tag = el.tag
+        if tag == "head":
+            text, styles = self.inline(el)
+            rend = el.get("rend") or "h2"
+            level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
+            if level == 1 and self.h1 is None:
+                self.h1 = text
+                if not self.title or _norm(text) == self.title or self.title.startswith(_norm(text)):
+                    return  # the page title: not a block
+            self.b.heading(text, level, styles, anchor=self.hints.heading_id.get(_norm(text), ""))
+        elif tag == "p":
+            text, styles = self.inline(el)
+            self.b.add("paragraph", text, styles)
+        elif tag == "code":
+            code = "".join(el.itertext()).strip("\n")
+            key = _norm(code)
+            self.b.add("code", self.hints.code_text.get(key, code), lang=self.hints.code_lang.get(key, ""))
+        elif tag == "list":
+            self.depth += 1
+            ordered = (el.get("rend") or "") == "ol"
+            n = 0
+            first = True
+            for item in el:
+                if item.tag != "item":
+                    continue
+                n += 1
+                marker = f"{n}. " if ordered else "- "
+                text, styles = self.inline(item, skip=("list",))
+                if text:
+                    prefix = "  " * self.depth + marker
+                    styles = tuple(
+                        s.__class__(s.start + len(prefix), s.end + len(prefix), s.style) for s in styles
+                    )
+                    self.b.add("list_item", prefix + text, styles, level=self.depth, tight=not first)
+                    first = False
+                for sub in item:
+                    if sub.tag == "list":
+                        self.block(sub)
+                        first = False
+            self.depth -= 1
+        elif tag == "table":
+            rows = []
+            for row in el.iter("row"):
+                cells = [_norm("".join(c.itertext())) for c in row if c.tag == "cell"]
+                if any(cells):
+                    rows.append(" | ".join(cells))
+            if rows:
+                self.b.add("table", "\n".join(rows))
+        elif tag == "quote":
+            if any(c.tag in ("p", "list", "code", "head") for c in el):
+                for child in el:
+                    if child.tag == "p":
+                        text, styles = self.inline(child)
+                        self.b.add("quote", text, styles)
+                    else:
+                        self.block(child)
+            else:
+                text, styles = self.inline(el)
+                self.b.add("quote", text, styles)
+        elif tag in ("div", "main", "section"):
+            self.children(el)
+
+    def inline(self, el, skip: tuple[str, ...] = ()) -> tuple[str, tuple]:
+        out = InlineText()
+        self._inline(el, out, skip, top=True)
+        return out.finish()
+
+    def _inline(self, el, out: InlineText, skip: tuple[str, ...], top: bool = False) -> None:
+        if not top:
+            if el.tag in skip:
+                out.add(el.tail or "")
+                return
+            if el.tag == "lb":
+                out.hard_break()
+                out.add(el.tail or "")
+                return
+        style = None
+        if not top:
+            if el.tag == "code":
+                style = "code"
+            elif el.tag == "hi":
+                style = _HI_STYLES.get(el.get("rend") or "")
+        if style:
+            out.open(style)
+        out.add(el.text or "", verbatim=style == "code")
+        for child in el:
+            self._inline(child, out, skip)
+        if style:
+            out.close(style)
+        if not top:
+            out.add(el.tail or "")
+
+
+__all__ = ["SUFFIXES", "read_html", "slugify"]

@@ -1,0 +1,265 @@
+"""Markdown and MDX pages -> `Document`, with markdown-it-py (CommonMark) and mdit-py-plugins.
+
+- YAML front matter gives the title (``title``), ``description`` and the page address (``url``/``permalink``)
+  and never enters the text. Without a front-matter title the first H1 is the title (and not a block).
+- Headings are structure: each block knows the headings above it. ``{#custom-id}`` sets a heading's anchor.
+- Paragraphs, list items (with their marker), block quotes and tables are text; inline formatting becomes
+  style spans. Links keep their text, images disappear.
+- Fenced and indented code is kept character for character with its language.
+- Container fences (``::: tip`` … ``:::``) disappear and their bodies stay; kramdown attribute lines
+  (``{: .class }``) disappear; inline HTML and components follow ``htmlfrag``.
+- MDX ``import``/``export`` lines at the top level disappear.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from ..models import Document
+from .base import DocBuilder, InlineText, fallback_title
+from .htmlfrag import InlineHtml, add_html_block
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".md", ".markdown", ".mdx")
+
+_IAL = re.compile(r"\{:\s*[^}]*\}|\{\s*[#.][\w\-.# ]*\}")  # kramdown attribute lists, {#id .class}
+_ANCHOR = re.compile(r"\s*\{\s*#([\w\-]+)[^}]*\}\s*$")
+_MDX_LINE = re.compile(r"^(?:import|export)\s.+$", re.M)
+_MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
+_STYLE_TOKENS = {"strong": "b", "em": "i", "s": "s"}
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md.use(front_matter_plugin)
+    # Any ``::: name`` container (tip, warning, details, code-group, …): the fences go, the body stays.
+    md.use(container_plugin, name="any", validate=lambda params, *args: True)
+    return md
+
+
+_MD = _parser()
+
+
+def read_markdown(source: str, raw: str) -> Document | None:
+    """The document of a Markdown/MDX page, or None when it has no readable text."""
+    text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if source.lower().endswith(".mdx"):
+        text = _MDX_COMMENT.sub("", _MDX_LINE.sub("", text))
+    tokens = _MD.parse(text)
+    meta: dict = {}
+    b = DocBuilder(markup=True)
+    title: str | None = None
+    reader = _Reader(b)
+    for tok in tokens:
+        if tok.type == "front_matter":
+            meta = _front_matter(tok.content, source)
+            title = _meta_str(meta, "title")
+    reader.run(tokens, want_title=title is None, known_title=title or "")
+    if title is None:
+        title = reader.title
+    if not b.blocks:
+        return None
+    url = _meta_str(meta, "url") or _meta_str(meta, "permalink") or None
+    return b.document(
+        source,
+        " ".join((title or fallback_title(source)).split()),
+        url=url,
+        description=_meta_str(meta, "description") or "",
+    )
+
+
+_LANG = re.compile(r"[\w+#.-]+")
+
+
+def _lang(info: str) -> str:
+    """The language of a fence's info string, without annotations: ``js:no-line-numbers`` -> ``js``,
+    ``js{1,3}`` -> ``js``, ``{.python}`` -> ``python``, ``:no-line-numbers`` -> ``""``."""
+    word = info.strip().split()[0] if info.strip() else ""
+    word = word.lstrip("{.").split(":", 1)[0].split("{", 1)[0].split("[", 1)[0]
+    m = _LANG.match(word)
+    return m.group(0) if m else ""
+
+
+def _same_title(a: str, b: str) -> bool:
+    a, b = " ".join(a.casefold().split()), " ".join(b.casefold().split())
+    return bool(a and b) and (a == b or a in b or b in a)
+
+
+def _front_matter(content: str, source: str) -> dict:
+    try:
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        log.warning("%s: front matter is not valid YAML (%s); it is ignored", source, str(exc).split("\n")[0])
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _meta_str(meta: dict, key: str) -> str | None:
+    value = meta.get(key)
+    if isinstance(value, (str, int, float)) and str(value).strip():
+        return " ".join(str(value).split())
+    return None
+
+
+def _lines(tok: Token) -> tuple[int, int]:
+    if tok.map:
+        return (tok.map[0] + 1, max(tok.map[0] + 1, tok.map[1]))
+    return (0, 0)
+
+
+class _Reader:
+    """Walks the token stream, keeping list and quote nesting."""
+
+    def __init__(self, builder: DocBuilder) -> None:
+        self.b = builder
+        self.title: str | None = None
+        self.lists: list[list[int | str]] = []  # per open list: [next number or marker, items seen]
+        self.item_paragraphs: list[int] = []  # paragraphs seen in each open list item
+        self.quote_depth = 0
+        self.tight_next = False
+
+    def run(self, tokens: list[Token], *, want_title: bool, known_title: str = "") -> None:
+        self.known_title = known_title
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            t = tok.type
+            if t == "heading_open":
+                inline = tokens[i + 1]
+                text, styles = inline_text(inline.children or [])
+                anchor = ""
+                m = _ANCHOR.search(inline.content)
+                if m:
+                    anchor = m.group(1)
+                level = int(tok.tag[1])
+                if (
+                    level == 1
+                    and not self.b.blocks
+                    and self.title is None
+                    and (want_title or _same_title(text, self.known_title))
+                ):
+                    self.title = text  # the page's title, not a section
+                else:
+                    self.b.heading(text, level, styles, lines=_lines(tok), anchor=anchor)
+                i += 3
+                continue
+            if t == "paragraph_open":
+                self._paragraph(tok, tokens[i + 1])
+                i += 3
+                continue
+            if t in ("fence", "code_block"):
+                lang = _lang(tok.info)
+                code = tok.content[:-1] if tok.content.endswith("\n") else tok.content
+                self.b.add("code", code, lang=lang, lines=_lines(tok), level=len(self.lists))
+                self.tight_next = False
+            elif t == "html_block":
+                add_html_block(self.b, tok.content, _lines(tok), inline_markdown=_inline_markdown)
+                self.tight_next = False
+            elif t in ("bullet_list_open", "ordered_list_open"):
+                start = int(tok.attrs.get("start", 1)) if t == "ordered_list_open" else tok.markup or "-"
+                self.lists.append([start, 0])
+            elif t in ("bullet_list_close", "ordered_list_close"):
+                self.lists.pop()
+                self.tight_next = bool(self.lists)  # back in the outer list: its next item follows tightly
+            elif t == "list_item_open":
+                self.item_paragraphs.append(0)
+            elif t == "list_item_close":
+                self.item_paragraphs.pop()
+                self.lists[-1][1] = int(self.lists[-1][1]) + 1
+            elif t == "blockquote_open":
+                self.quote_depth += 1
+            elif t == "blockquote_close":
+                self.quote_depth -= 1
+            elif t == "table_open":
+                i = self._table(tokens, i)
+                continue
+            i += 1
+
+    def _paragraph(self, open_tok: Token, inline: Token) -> None:
+        text, styles = inline_text(inline.children or [])
+        if not text:
+            return
+        lines = _lines(open_tok)
+        if self.item_paragraphs:
+            first = self.item_paragraphs[-1] == 0
+            self.item_paragraphs[-1] += 1
+            depth = len(self.lists) - 1
+            indent = "  " * depth
+            if first:
+                kind_marker = self.lists[-1][0]
+                marker = f"{kind_marker + int(self.lists[-1][1])}. " if isinstance(kind_marker, int) else "- "
+            else:
+                marker = "  "
+            prefix = indent + marker
+            styles = tuple(s.__class__(s.start + len(prefix), s.end + len(prefix), s.style) for s in styles)
+            tight = first and self.tight_next
+            self.b.add("list_item", prefix + text, styles, level=depth, lines=lines, tight=bool(tight))
+            self.tight_next = True
+            return
+        kind = "quote" if self.quote_depth else "paragraph"
+        self.b.add(kind, text, styles, lines=lines)
+        self.tight_next = False
+
+    def _table(self, tokens: list[Token], i: int) -> int:
+        rows: list[str] = []
+        cells: list[str] = []
+        start = tokens[i]
+        while i < len(tokens) and tokens[i].type != "table_close":
+            tok = tokens[i]
+            if tok.type == "tr_open":
+                cells = []
+            elif tok.type == "inline":
+                cell, _ = inline_text(tok.children or [])
+                cells.append(cell)
+            elif tok.type == "tr_close" and any(cells):
+                rows.append(" | ".join(cells))
+            i += 1
+        if rows:
+            self.b.add("table", "\n".join(rows), lines=_lines(start))
+        self.tight_next = False
+        return i + 1
+
+
+def _inline_markdown(text: str, out: InlineText) -> None:
+    """Text inside a raw HTML block of a Markdown page (a component's body) is Markdown too, as MDX and Vue
+    read it: its inline code and emphasis become styles, not backticks and asterisks."""
+    tokens = _MD.parseInline(text)
+    children = tokens[0].children if tokens and tokens[0].children else []
+    _inline_into(children, out)
+
+
+def inline_text(children: list[Token]) -> tuple[str, tuple]:
+    """The readable text of an inline token's children and its style spans."""
+    out = InlineText()
+    _inline_into(children, out)
+    return out.finish()
+
+
+def _inline_into(children: list[Token], out: InlineText) -> None:
+    html = InlineHtml(out)
+    for c in children:
+        t = c.type
+        if t == "text":
+            if not html._hidden:
+                out.add(_IAL.sub("", c.content))
+        elif t == "code_inline":
+            out.styled(c.content, "code")
+        elif t == "softbreak":
+            out.add(" ")
+        elif t == "hardbreak":
+            out.hard_break()
+        elif t.endswith("_open") and t[:-5] in _STYLE_TOKENS:
+            out.open(_STYLE_TOKENS[t[:-5]])
+        elif t.endswith("_close") and t[:-6] in _STYLE_TOKENS:
+            out.close(_STYLE_TOKENS[t[:-6]])
+        elif t == "html_inline":
+            html.feed(c.content)
+        # link_open/link_close: the link text stays; image: disappears

@@ -1,0 +1,176 @@
+"""Chit-chat: messages that are not questions about any document ("thanks!", "hi", "ok cool", "lol", "good
+bot", "how are you?"). They get no quote: a documentation bot that answers "thanks!" with a passage about
+thanking contributors looks broken.
+
+The rule is generic: a message is small talk when it has no content word at all (only function words, as in
+"how are you?" or "what's up"), or when every word is a conversational word from the list below (greetings,
+thanks, acknowledgements, reactions, farewells, praise or blame of the bot). It names no corpus.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .lexical import fold
+
+_CONVERSATIONAL = frozenset(
+    [
+        "hi",
+        "hii",
+        "hiii",
+        "hello",
+        "helo",
+        "hey",
+        "heya",
+        "hiya",
+        "yo",
+        "sup",
+        "howdy",
+        "greetings",
+        "gm",
+        "gn",
+        "morning",
+        "evening",
+        "night",
+        "afternoon",
+        "good",
+        "thanks",
+        "thank",
+        "thx",
+        "thnx",
+        "tnx",
+        "ty",
+        "tysm",
+        "tyvm",
+        "cheers",
+        "appreciated",
+        "appreciate",
+        "ta",
+        "much",
+        "lot",
+        "so",
+        "very",
+        "you",
+        "u",
+        "ya",
+        "all",
+        "guys",
+        "everyone",
+        "folks",
+        "bot",
+        "bots",
+        "quotebot",
+        "ok",
+        "okay",
+        "okey",
+        "k",
+        "kk",
+        "alright",
+        "aight",
+        "sure",
+        "yes",
+        "yeah",
+        "yep",
+        "yup",
+        "ya",
+        "no",
+        "nope",
+        "nah",
+        "nvm",
+        "nevermind",
+        "mind",
+        "fine",
+        "right",
+        "cool",
+        "nice",
+        "great",
+        "awesome",
+        "amazing",
+        "perfect",
+        "neat",
+        "sweet",
+        "lovely",
+        "excellent",
+        "wonderful",
+        "brilliant",
+        "legend",
+        "lol",
+        "lmao",
+        "lmfao",
+        "rofl",
+        "haha",
+        "hahaha",
+        "hehe",
+        "heh",
+        "xd",
+        "xD",
+        "wow",
+        "woah",
+        "whoa",
+        "omg",
+        "oof",
+        "rip",
+        "bruh",
+        "meh",
+        "hmm",
+        "hm",
+        "uh",
+        "um",
+        "ah",
+        "oh",
+        "bye",
+        "goodbye",
+        "cya",
+        "later",
+        "see",
+        "ttyl",
+        "gtg",
+        "brb",
+        "afk",
+        "np",
+        "welcome",
+        "worries",
+        "problem",
+        "bad",
+        "stupid",
+        "dumb",
+        "useless",
+        "smart",
+        "clever",
+        "best",
+        "worst",
+        "love",
+        "hate",
+        "works",
+        "worked",
+        "working",
+        "got",
+        "it",
+        "that",
+        "this",
+        "makes",
+        "sense",
+        "understood",
+        "understand",
+        "gotcha",
+        "please",
+        "pls",
+        "plz",
+    ]
+)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def is_small_talk(message: str, content_tokens: list[str]) -> bool:
+    """Whether ``message`` is conversation rather than a question about the documents.
+
+    ``content_tokens`` are the message's content tokens (``lexical.tokenize``): none means only function
+    words ("how are you?"). Digits count as content ("is 2.0 out?")."""
+    if not content_tokens:
+        return True
+    words = _WORD.findall(fold(message))
+    return (
+        bool(words)
+        and not any(ch.isdigit() for ch in message)
+        and all(w.replace("'", "") in _CONVERSATIONAL or w in _CONVERSATIONAL for w in words)
+    )

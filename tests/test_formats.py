@@ -1,0 +1,285 @@
+"""Format readers: Markdown/MDX (markdown-it-py), HTML (trafilatura) and plain text -> blocks and reading text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from index.formats import reader_for
+from index.formats.html import read_html
+from index.formats.markdown import read_markdown
+from index.formats.text import read_text
+from index.loaders import load_corpus
+
+FAQ = """---
+title: Lanternfall FAQ
+description: Answers to the questions our helpers hear every day.
+icon: fab fa-discord
+toc: 4
+permalink: /faq/
+---
+
+# Frequently asked questions
+
+Read this before you ask in <code>#help</code>. <!-- keep this short -->
+
+## Accounts
+
+### How do I link my account?
+
+Run the command below in any channel:
+
+```py
+await bot.link(ctx.author)  # links the caller
+```
+
+{: .notification .is-warning }
+
+::: tip
+Linking takes up to <span class="badge">five</span> minutes.<br>Be patient.
+:::
+
+### Why was I muted?
+
+- Spamming links without context
+- Posting in the wrong channel
+  1. first warning
+  2. mute for an hour
+
+| Offence | Mute |
+| --- | --- |
+| Spam | 1 hour |
+| Slurs | **permanent** |
+
+> Moderators decide; appeals go to the *staff* inbox.
+
+<DocsLink path="Client:Class" /> is the main object. <Badge text="beta" />
+
+<script>alert("x")</script>
+
+    indented = "code"
+    print(indented)
+"""
+
+
+def blocks_of(doc):
+    return [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks]
+
+
+@pytest.fixture(scope="module")
+def faq():
+    doc = read_markdown("guide/faq.md", FAQ)
+    assert doc is not None
+    return doc
+
+
+def test_front_matter_gives_title_url_description_and_never_enters_text(faq):
+    assert faq.title == "Lanternfall FAQ"
+    assert faq.url == "/faq/"
+    assert faq.description.startswith("Answers to the questions")
+    for leak in ("icon:", "fa-discord", "toc:", "permalink", "---"):
+        assert leak not in faq.text
+    assert faq.markup
+
+
+def test_headings_are_kept_as_structure_with_section_paths(faq):
+    headings = [(b.level, faq.text[b.start : b.end], b.path) for b in faq.blocks if b.kind == "heading"]
+    # The front matter names the page, so its H1 stays a heading (the top of every section path).
+    assert (1, "Frequently asked questions", ("Frequently asked questions",)) in headings
+    assert (2, "Accounts", ("Frequently asked questions", "Accounts")) in headings
+    ask = next(b for b in faq.blocks if faq.text[b.start : b.end] == "How do I link my account?")
+    assert ask.kind == "heading" and ask.level == 3
+    assert ask.path[-2:] == ("Accounts", "How do I link my account?")
+    assert ask.anchor == "how-do-i-link-my-account"
+    code = next(b for b in faq.blocks if b.kind == "code" and b.lang == "py")
+    assert code.path[-1] == "How do I link my account?"
+
+
+def test_code_is_verbatim_with_language_and_no_fences(faq):
+    code = [faq.text[b.start : b.end] for b in faq.blocks if b.kind == "code"]
+    assert "await bot.link(ctx.author)  # links the caller" in code
+    assert 'indented = "code"\nprint(indented)' in code
+    assert "```" not in faq.text
+
+
+def test_list_items_without_punctuation_are_kept_with_markers(faq):
+    items = [t for k, t in blocks_of(faq) if k == "list_item"]
+    assert "- Spamming links without context" in items
+    assert "- Posting in the wrong channel" in items
+    assert "  1. first warning" in items and "  2. mute for an hour" in items
+
+
+def test_tables_quotes_and_containers_read_as_text(faq):
+    kinds = dict((t, k) for k, t in blocks_of(faq))
+    assert kinds.get("Offence | Mute\nSpam | 1 hour\nSlurs | permanent") == "table"
+    assert kinds.get("Moderators decide; appeals go to the staff inbox.") == "quote"
+    assert "Linking takes up to five minutes.\nBe patient." in faq.text  # a ::: tip body is content
+    assert ":::" not in faq.text and "tip" not in faq.text.split()
+
+
+def test_tags_comments_scripts_and_attribute_lines_disappear(faq):
+    for leak in ("<", ">", "{:", "notification", "keep this short", "alert", 'badge"', "class="):
+        assert leak not in faq.text, leak
+    assert "Read this before you ask in #help." in faq.text
+    # Self-closing components become the name they render, or their text.
+    assert "Client is the main object. beta" in faq.text
+
+
+def test_inline_formatting_becomes_style_spans(faq):
+    styles = {(faq.text[s.start : s.end], s.style) for b in faq.blocks for s in b.styles}
+    assert ("#help", "code") in styles
+    assert ("staff", "i") in styles
+    assert ("permanent", "b") not in styles  # table cells are plain text
+    assert ("Client", "code") in styles
+
+
+def test_first_h1_is_the_title_without_front_matter():
+    doc = read_markdown("a.md", "# Getting started\n\nInstall it.\n\n## Next\n\nRun it.\n")
+    assert doc.title == "Getting started"
+    assert [k for k, _ in blocks_of(doc)] == ["paragraph", "heading", "paragraph"]
+    assert doc.blocks[0].path == ("Getting started",)  # text above the first heading belongs to the page
+    flat = read_markdown("b.md", "# Notes\n\nJust one paragraph.\n")
+    assert flat.blocks[0].path == ()  # a page without headings has no sections
+
+
+def test_title_falls_back_to_the_file_name():
+    doc = read_markdown("guides/setting-up.md", "Just some text here.\n")
+    assert doc.title == "Setting up"
+
+
+def test_invalid_front_matter_is_ignored_not_fatal(caplog):
+    doc = read_markdown("x.md", "---\ntitle: [unclosed\n---\n\nBody text is here.\n")
+    assert doc is not None and "unclosed" not in doc.text
+    assert "front matter" in caplog.text
+
+
+def test_custom_heading_anchor():
+    doc = read_markdown("x.md", "# T\n\n## Install the bot {#install}\n\nText.\n")
+    h = next(b for b in doc.blocks if b.kind == "heading")
+    assert doc.text[h.start : h.end] == "Install the bot"
+    assert h.anchor == "install"
+
+
+def test_mdx_imports_disappear():
+    src = "import Tabs from '@theme/Tabs'\nexport const x = 1\n\n# Title\n\nSome text.\n"
+    doc = read_markdown("x.mdx", src)
+    assert doc.text == "Some text."
+
+
+def test_html_blocks_become_blocks():
+    src = '# T\n\n<div class="note">\n<p>First <b>bold</b> point.</p>\n<ul><li>one</li><li>two</li></ul>\n</div>\n'
+    doc = read_markdown("x.md", src)
+    assert ("paragraph", "First bold point.") in blocks_of(doc)
+    assert ("list_item", "one") in blocks_of(doc)
+
+
+def test_readers_are_chosen_by_extension():
+    for name in ("a.md", "a.MARKDOWN", "a.mdx"):
+        assert reader_for(name) is read_markdown
+    for name in ("a.html", "a.htm"):
+        assert reader_for(name) is read_html
+    assert reader_for("a.txt") is read_text
+    assert reader_for("a.pdf") is None
+
+
+NEWS = """<!doctype html><html><head><title>River festival returns after three years | Valley Post</title>
+<link rel="canonical" href="https://valleypost.example/news/river-festival"></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+<div class="cookie">We use cookies to improve your experience. <button>Accept all</button></div>
+<article><h1>River festival returns after three years</h1>
+<p>The riverside festival returned to Millbrook on Saturday after a three-year break, drawing an estimated
+twelve thousand visitors to the old harbour.</p>
+<p>Organisers said the boat parade had been extended to two hours and that the lantern walk would now start
+at the mill bridge rather than the town hall.</p>
+<h2>Traffic</h2>
+<p>The council closed Harbour Road from noon until midnight and asked visitors to use the park-and-ride
+service from the leisure centre.</p>
+<ul><li>Park-and-ride buses every ten minutes</li><li>Last bus at half past midnight</li></ul>
+</article>
+<aside><h3>Related</h3><ul><li><a href="/a">Council tax to rise</a></li></ul></aside>
+<footer>Copyright 2024 Valley Post. All rights reserved. <a href="/privacy">Privacy</a></footer>
+</body></html>"""
+
+
+def test_html_news_page_keeps_the_article_and_drops_chrome():
+    doc = read_html("news-festival.html", NEWS)
+    assert doc is not None
+    assert doc.title.startswith("River festival returns after three years")
+    assert doc.url == "https://valleypost.example/news/river-festival"
+    assert "twelve thousand visitors" in doc.text
+    for chrome in ("cookies", "Accept all", "Copyright", "Privacy", "Council tax"):
+        assert chrome not in doc.text, chrome
+    kinds = blocks_of(doc)
+    assert ("heading", "Traffic") in kinds
+    assert ("list_item", "- Park-and-ride buses every ten minutes") in kinds
+
+
+DOCS_HTML = """<html><head><title>Configuration - Lantern docs</title></head><body>
+<nav class="sidebar"><ul><li><a href="/">Intro</a></li><li><a href="/config">Configuration</a></li></ul></nav>
+<main><h1>Configuration</h1>
+<p>Lantern reads its settings from <code>lantern.toml</code> in the working directory when it starts.</p>
+<h2 id="tokens">Tokens and secrets</h2>
+<p>Never commit the bot token to version control; put it in the environment instead, as shown below.</p>
+<pre><code class="language-bash">export LANTERN_TOKEN="your-token"
+lantern run --config lantern.toml
+</code></pre>
+<table><tr><th>Key</th><th>Default</th></tr><tr><td>prefix</td><td>!</td></tr></table>
+</main><footer>Built with love. Edit this page on GitHub.</footer></body></html>"""
+
+
+def test_html_docs_page_keeps_code_language_headings_and_tables():
+    doc = read_html("config.html", DOCS_HTML)
+    assert doc is not None
+    code = next(b for b in doc.blocks if b.kind == "code")
+    assert (
+        doc.text[code.start : code.end]
+        == 'export LANTERN_TOKEN="your-token"\nlantern run --config lantern.toml'
+    )
+    assert code.lang == "bash"
+    heading = next(b for b in doc.blocks if b.kind == "heading")
+    assert doc.text[heading.start : heading.end] == "Tokens and secrets"
+    assert heading.anchor == "tokens"
+    assert code.path == ("Tokens and secrets",)
+    assert any(b.kind == "table" and "prefix | !" in doc.text[b.start : b.end] for b in doc.blocks)
+    assert "Edit this page" not in doc.text
+
+
+def test_plain_text_keeps_the_news_rules():
+    doc = read_text(
+        "a.txt", "Budget passes\n\nThe council approved the budget on Monday. It funds schools.\n"
+    )
+    assert doc.title == "Budget passes"
+    assert not doc.markup
+    assert [b.kind for b in doc.blocks] == ["paragraph"]
+
+
+def test_corpus_loads_every_format_and_warns_on_unknown_types(tmp_path, caplog):
+    (tmp_path / "a.md").write_text("# A\n\nAlpha text here.\n")
+    (tmp_path / "b.html").write_text(DOCS_HTML)
+    (tmp_path / "c.txt").write_text("Gamma\n\nGamma body text is here. It has words.\n")
+    (tmp_path / "d.pdf").write_bytes(b"%PDF-1.4")
+    with caplog.at_level("WARNING"):
+        docs, skipped = load_corpus(tmp_path)
+    assert sorted(d.source for d in docs) == ["a.md", "b.html", "c.txt"]
+    assert re.search(r"d\.pdf.*unknown file type", caplog.text)
+
+
+def test_component_bodies_are_read_as_markdown_and_indented_components_stay_text():
+    src = (
+        '# T\n\n<Callout type="warning">\nPass `allowed_mentions` whenever a message has **user** text.\n'
+        '</Callout>\n\n<DiscordMessages>\n\t<DiscordMessage profile="bot">\n\t\tPong!\n\t</DiscordMessage>\n'
+        "</DiscordMessages>\n"
+    )
+    doc = read_markdown("x.mdx", src)
+    text = doc.text
+    assert "Pass allowed_mentions whenever a message has user text." in text
+    styles = {(text[s.start : s.end], s.style) for b in doc.blocks for s in b.styles}
+    assert ("allowed_mentions", "code") in styles and ("user", "b") in styles
+    assert "Pong!" in text and "<" not in text and not any(b.kind == "code" for b in doc.blocks)
+
+
+def test_code_language_annotations_are_dropped():
+    src = "# T\n\n```js:no-line-numbers\na();\n```\n\n```sh{2}\nb\n```\n\n```:no-line-numbers\nc\n```\n"
+    doc = read_markdown("x.md", src)
+    assert [b.lang for b in doc.blocks if b.kind == "code"] == ["js", "sh", ""]
