@@ -52,6 +52,7 @@ QUESTIONS = [
 ]
 NEW_FACT = "The harbour committee approved the zeppelin mooring plan on a stormy Tuesday evening."
 NEW_QUESTION = "What did the harbour committee approve for the zeppelins?"
+WARMUP_FACT = "The lighthouse keepers repainted the lamp room in bright orange during the autumn."
 ERROR_MARKS = ("Something went wrong", "not reachable", "error id")
 ANSWER_TIMEOUT = 60.0
 MEMORY_LIMIT_MB = 50.0
@@ -281,9 +282,22 @@ async def run_mode(mode: str, interactions: int, seconds: float, workdir: Path) 
         warmup = max(50, interactions // 10)
         await asyncio.gather(*(soak.one(i, rng) for i in range(warmup)))
         await asyncio.sleep(1)
+        before_mb = rss_mb(bot.pid)
+        # Warm up the indexing path too (its parsers and tokenizer load on first use): one re-index from
+        # another process, of an edited document, while the interactions go on.
+        warm: dict[str, Any] = {}
+        await asyncio.gather(
+            reindex_elsewhere(corpus, dirs, env, warm, WARMUP_FACT),
+            *(soak.one(i, rng) for i in range(warmup, 2 * warmup)),
+        )
+        await asyncio.sleep(1)
         base_mb = rss_mb(bot.pid)
         soak.outcomes.clear()
-        print(f"warm-up: {warmup} interactions; bot RSS {base_mb:.0f} MB", flush=True)
+        print(
+            f"warm-up: {2 * warmup} interactions and one re-index (exit {warm.get('reindex_rc')}); bot RSS "
+            f"{before_mb:.0f} MB before the first re-index, {base_mb:.0f} MB after it",
+            flush=True,
+        )
 
         samples: list[tuple[float, float]] = []
         sampler = asyncio.create_task(sample_memory(bot.pid, samples))
@@ -345,12 +359,12 @@ async def probe(soak: Soak, rng: random.Random) -> None:
 
 
 async def reindex_elsewhere(
-    corpus: Path, dirs: list[str], env: dict[str, str], events: dict[str, Any]
+    corpus: Path, dirs: list[str], env: dict[str, str], events: dict[str, Any], fact: str = NEW_FACT
 ) -> None:
     """Edit a document and run `quotebot index` in another process (it hands off to the bot when the store is
     embedded, and writes to the server itself otherwise)."""
-    target = sorted(corpus.glob("*.txt"))[0]
-    target.write_text(target.read_text(encoding="utf-8") + "\n\n" + NEW_FACT + "\n", encoding="utf-8")
+    target = sorted(corpus.glob("*.txt"))[0 if fact == NEW_FACT else 1]
+    target.write_text(target.read_text(encoding="utf-8") + "\n\n" + fact + "\n", encoding="utf-8")
     events["reindex_started"] = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
         QUOTEBOT, "index", *dirs, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
