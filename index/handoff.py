@@ -46,6 +46,7 @@ OWNER_LOCK = "owner.lock"
 OWNER_INFO = "owner.json"
 QUEUE = "handoff"
 POLL_SECONDS = 0.25
+LOCK_WAIT_SECONDS = 0.5  # an owner lock held this long is held by an owner, not by another process's probe
 PICKUP_SECONDS = 15.0  # a serving owner picks a request up within this
 RESULT_TTL_SECONDS = 3600.0  # unread results (their requester died) are removed after this
 
@@ -117,7 +118,7 @@ def claim(store_dir: Path) -> None:
             return
         lock = FileLock(str(key / OWNER_LOCK), thread_local=False)
         try:
-            lock.acquire(timeout=0)
+            lock.acquire(timeout=LOCK_WAIT_SECONDS)  # another process may be probing it right now
         except Timeout:
             raise StoreInUseError(in_use_message(key, _info(key))) from None
         info = OwnerInfo(os.getpid(), _command(), serves=False)
@@ -181,7 +182,7 @@ def other_owner(store_dir: Path) -> OwnerInfo | None:
             return None
         probe = FileLock(str(key / OWNER_LOCK), thread_local=False)
         try:
-            probe.acquire(timeout=0)
+            probe.acquire(timeout=LOCK_WAIT_SECONDS)
         except Timeout:
             return _info(key) or OwnerInfo(0, "unknown", serves=False)
         probe.release()
