@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
@@ -16,7 +17,14 @@ from index.config import IndexSettings
 from index.errors import QuotebotError
 from index.models import Answer, Hit, IndexReport
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Answer questions by quoting a corpus.")
+# Tracebacks never show local variables: a local may hold the bot token (typer's default has changed across
+# releases, so it is set here rather than trusted).
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Answer questions by quoting a corpus.",
+    pretty_exceptions_show_locals=False,
+)
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 log = logging.getLogger(__name__)
@@ -32,19 +40,42 @@ def _settings(corpus: Path | None, store: Path | None) -> IndexSettings:
         overrides["corpus_dir"] = corpus
     if store is not None:
         overrides["store_dir"] = store
-    return IndexSettings(**overrides)
+    try:
+        return IndexSettings(**overrides)
+    except ValidationError as error:
+        raise _fail(settings_error(error)) from None
+
+
+def settings_error(error: ValidationError) -> str:
+    """A pydantic-settings error as one line: each problem's own message, without pydantic's decoration."""
+    parts = []
+    for item in error.errors():
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
+        where = ".".join(str(x) for x in item.get("loc", ()))
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(Text(f"error: {message}", style="red"))
+    err.print(Text(f"error: {message}", style="red"), soft_wrap=True)
     return typer.Exit(code)
 
 
-def _index(settings: IndexSettings, rebuild: bool = False, embedder=None) -> IndexReport:
+def _index(
+    settings: IndexSettings, rebuild: bool = False, embedder=None, allow_empty: bool = False
+) -> IndexReport:
+    from index.handoff import hand_off
     from index.ingest import index_corpus
 
+    # An embedded store open in a running bot is indexed by that bot (Chroma's embedded store is
+    # single-process); this process only waits for its report.
+    handed = hand_off(
+        settings, rebuild=rebuild, allow_empty=allow_empty, notify=lambda note: err.print(note, style="dim")
+    )
+    if handed is not None:
+        return handed
     if not sys.stderr.isatty():
-        return index_corpus(settings, rebuild=rebuild, embedder=embedder)
+        return index_corpus(settings, rebuild=rebuild, embedder=embedder, allow_empty=allow_empty)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -61,16 +92,20 @@ def _index(settings: IndexSettings, rebuild: bool = False, embedder=None) -> Ind
         def progress(done: int, total: int, source: str) -> None:
             bar.update(task, completed=done, total=total, description=source)
 
-        return index_corpus(settings, rebuild=rebuild, embedder=embedder, progress=progress)
+        return index_corpus(
+            settings, rebuild=rebuild, embedder=embedder, progress=progress, allow_empty=allow_empty
+        )
 
 
 def _open_retriever(settings: IndexSettings, *, index_if_empty: bool = True, index_first: bool = False):
     """A retriever over the store; the model loads on the first question (one load per process, shared with
-    any indexing done here)."""
-    from index.embedding import get_embedder
+    any indexing done here). Refused at once, before any model load, when another process owns the store."""
+    from index.handoff import check_available
+    from index.ingest import load_embedder
     from index.retrieve import Retriever
 
-    embedder = get_embedder()
+    check_available(settings)
+    embedder = load_embedder()
     if index_first:
         err.print(_index(settings, embedder=embedder).line(), style="dim")
     retriever = Retriever.open(settings, embedder)
@@ -155,11 +190,15 @@ def index(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Drop the index and start from scratch.")
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option("--allow-empty", help="Let a corpus folder without readable files empty the index."),
+    ] = False,
 ) -> None:
     """Index the corpus incrementally (new, changed and removed documents)."""
     settings = _settings(corpus, store)
     try:
-        report = _index(settings, rebuild=rebuild)
+        report = _index(settings, rebuild=rebuild, allow_empty=allow_empty)
     except (QuotebotError, FileNotFoundError) as error:
         raise _fail(str(error)) from None
     out.print(report.line())
@@ -271,12 +310,17 @@ IndexFirstOpt = Annotated[
 def chat(corpus: CorpusOpt = None, store: StoreOpt = None, index_first: IndexFirstOpt = False) -> None:
     """An interactive terminal session that answers exactly as the bot would."""
     from bot.terminal import run_terminal
+    from index.handoff import HandoffServer
 
     try:
         retriever = _open_retriever(_settings(corpus, store), index_first=index_first)
     except (QuotebotError, FileNotFoundError) as error:
         raise _fail(str(error)) from None
-    run_terminal(retriever)
+    server = HandoffServer(retriever).start()  # `quotebot index` elsewhere is done here meanwhile
+    try:
+        run_terminal(retriever)
+    finally:
+        server.stop()
 
 
 @app.command()
@@ -323,6 +367,10 @@ def main() -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "discord"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # quotebot never joins voice channels: discord.py's warnings about voice libraries are noise.
+    logging.getLogger("discord.client").addFilter(
+        lambda r: "voice will NOT be supported" not in r.getMessage()
+    )
     app()
 
 

@@ -67,6 +67,30 @@ def user_message(error: BaseException, *, command: str) -> str:
     return GENERIC_MESSAGE.format(error_id=error_id)
 
 
+# Discord's codes for an interaction whose token is no longer valid: acknowledged too late (10062, after
+# 3 s) or answered after the token expired (50027, after 15 minutes). Retrying cannot help.
+UNKNOWN_INTERACTION = 10062
+INVALID_WEBHOOK_TOKEN = 50027
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        inner = error.__cause__ or getattr(error, "original", None)
+        if inner is None:
+            break
+        error = inner
+    return error
+
+
+def interaction_expired(error: BaseException) -> bool:
+    """Whether ``error`` says the interaction can no longer be answered (too late, or token expired)."""
+    error = _unwrap(error)
+    return isinstance(error, discord.HTTPException) and error.code in (
+        UNKNOWN_INTERACTION,
+        INVALID_WEBHOOK_TOKEN,
+    )
+
+
 def command_name(interaction: discord.Interaction) -> str:
     if interaction.command is not None:
         return f"/{interaction.command.qualified_name}"
@@ -79,6 +103,16 @@ def command_name(interaction: discord.Interaction) -> str:
 
 async def send_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Answer ``interaction`` with the short ephemeral message for ``error``, whatever its state."""
+    if interaction_expired(error):
+        age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        log.warning(
+            "%s came too late to be answered (interaction %s, %.1f s old): %s; not retried",
+            command_name(interaction),
+            interaction.id,
+            age,
+            _unwrap(error),
+        )
+        return
     message = user_message(error, command=command_name(interaction))
     try:
         if not interaction.response.is_done():

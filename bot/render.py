@@ -364,15 +364,16 @@ def source_choices(sources: Sequence[SourceInfo], current: str) -> list[tuple[st
     ranked.sort(key=lambda pair: (pair[0], pair[1].title.casefold()))
     choices = []
     for _, s in ranked[:CHOICES_LIMIT]:
-        value = s.source if len(s.source) <= CHOICE_LIMIT else clip_plain(s.title, CHOICE_LIMIT)
+        # A value must resolve exactly: the path when it fits, else the document id (never a clipped text).
+        value = s.source if len(s.source) <= CHOICE_LIMIT else s.doc_id
         choices.append((clip_plain(f"{s.title} ({s.source})", CHOICE_LIMIT), value))
     return choices
 
 
 def find_source(sources: Sequence[SourceInfo], value: str) -> SourceInfo | None:
-    """The source whose path or title is ``value`` (case-insensitive), or None."""
+    """The source whose path, title or document id is ``value`` (case-insensitive), or None."""
     wanted = value.strip().casefold()
-    return next((s for s in sources if wanted in (s.source.casefold(), s.title.casefold())), None)
+    return next((s for s in sources if wanted in (s.source.casefold(), s.title.casefold(), s.doc_id)), None)
 
 
 def embed_text(embed: discord.Embed) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ import discord
 from bot.client import QuoteBot
 from bot.config import BotSettings
 from index.config import IndexSettings
-from index.errors import QuotebotError
+from index.errors import QuotebotError, StoreOpenError
 
 log = logging.getLogger(__name__)
 
@@ -46,25 +46,46 @@ def run_bot(
         print(REJECTED_TOKEN, file=err)
         return 2
     except QuotebotError as error:
-        print(f"Cannot start: {error}", file=err)
+        print(str(error), file=err)  # each says what is wrong and where (index, model, server)
         return 1
     except (OSError, aiohttp.ClientError) as error:
         print(f"Cannot reach Discord: {error.__class__.__name__}: {error}", file=err)
         return 1
     except KeyboardInterrupt:
         return 0
+    except Exception as error:  # noqa: BLE001 - one line for the admin, the traceback in the log
+        log.error("quotebot stopped on an unexpected error", exc_info=True)
+        print(f"quotebot stopped on an unexpected error: {error.__class__.__name__}", file=err)
+        return 1
+
+
+def _open_retriever(index_settings: IndexSettings):
+    """The retriever; local failures (store folder, files) as one clear QuotebotError, so that they are
+    never mistaken for network errors on the way to Discord."""
+    from index.retrieve import Retriever
+
+    try:
+        return Retriever.open(index_settings)
+    except OSError as error:
+        raise StoreOpenError(
+            f"Cannot open the index at {index_settings.server_url() or index_settings.store_dir}: "
+            f"{error.strerror or error}."
+        ) from error
 
 
 async def _run(
     index_settings: IndexSettings, bot_settings: BotSettings, token: str, index_first: bool = False
 ) -> int:
-    from index.retrieve import Retriever
+    from index.handoff import HandoffServer
 
-    retriever = await asyncio.to_thread(Retriever.open, index_settings)  # the model loads later, lazily
+    retriever = await asyncio.to_thread(_open_retriever, index_settings)  # the model loads later, lazily
+    # `quotebot index` run elsewhere while the bot runs is done by the bot (see index/handoff.py).
+    server = HandoffServer(retriever).start()
     try:
         async with QuoteBot(retriever, index_settings, bot_settings, index_on_start=index_first) as bot:
             await bot.start(token)
     finally:
+        server.stop()
         close = getattr(retriever, "close", None)
         if close is not None:
             await asyncio.to_thread(close)
@@ -92,6 +113,13 @@ def sync_commands(
         return 2
     except discord.HTTPException as error:
         print(f"Discord refused the sync: {error.status} {error.text or ''}".strip(), file=err)
+        return 1
+    except (OSError, aiohttp.ClientError) as error:
+        print(f"Cannot reach Discord: {error.__class__.__name__}: {error}", file=err)
+        return 1
+    except Exception as error:  # noqa: BLE001 - one line for the admin, the traceback in the log
+        log.debug("the sync stopped on an unexpected error", exc_info=True)
+        print(f"The sync stopped on an unexpected error: {error.__class__.__name__}", file=err)
         return 1
     where = f"guild {guild_id}" if guild_id is not None else "all guilds (global; may take up to an hour)"
     print(f"Synced {count} commands to {where}.", file=out)

@@ -5,8 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def check_server_url(url: str, name: str = "CHROMA_URL") -> str:
+    """``url`` without a trailing slash when it names an http(s) server with a host (and a numeric port, if
+    any); ValueError with a clear message otherwise. Nothing is guessed: ``host:9000`` is not a URL."""
+    value = url.strip().rstrip("/")
+    example = value if "://" in value else f"http://{value}"
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError for a port that is not a number
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"{name} “{url.strip()}” is not a server address quotebot can use: write it in full with its "
+            f"scheme, e.g. {example}"
+        )
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"{name} “{url.strip()}” has an invalid port")
+    return value
 
 
 class IndexSettings(BaseSettings):
@@ -43,6 +63,9 @@ class IndexSettings(BaseSettings):
         le=1.0,
         description="Override of the calibrated confidence threshold (0-1); empty = calibrated default.",
     )
+    store_timeout: float = Field(
+        15.0, gt=0, description="Seconds a Chroma server call may take before it counts as unreachable."
+    )
     refresh_seconds: float = Field(
         2.0, ge=0.0, description="How often a retriever checks the store for changes by other processes."
     )
@@ -64,9 +87,19 @@ class IndexSettings(BaseSettings):
             raise ValueError(f"QUOTEBOT_SOURCE_URL must be an http(s) address, got {value!r}")
         return value if "{path}" in value else value.rstrip("/") + "/{path}"
 
+    @model_validator(mode="after")
+    def _check_server(self) -> IndexSettings:
+        if self.chroma_url and self.chroma_url.strip():
+            check_server_url(self.chroma_url)
+        elif self.chroma_host:
+            check_server_url(
+                f"http://{self.chroma_host.strip()}:{self.chroma_port}", "CHROMA_HOST/CHROMA_PORT"
+            )
+        return self
+
     def server_url(self) -> str | None:
-        if self.chroma_url:
-            return self.chroma_url.rstrip("/")
+        if self.chroma_url and self.chroma_url.strip():
+            return check_server_url(self.chroma_url)
         if self.chroma_host:
-            return f"http://{self.chroma_host}:{self.chroma_port}"
+            return check_server_url(f"http://{self.chroma_host.strip()}:{self.chroma_port}")
         return None

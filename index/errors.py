@@ -27,3 +27,19 @@ class StoreLockedError(QuotebotError):
 
 class StoreUnavailableError(QuotebotError):
     """The Chroma server cannot be reached."""
+
+
+class EmptyCorpusError(QuotebotError):
+    """The corpus folder has no readable document while the index has some: nothing is removed."""
+
+
+class StoreInUseError(QuotebotError):
+    """Another process owns the embedded store (Chroma's embedded store serves one process at a time)."""
+
+
+class StoreOpenError(QuotebotError):
+    """The embedded store cannot be opened (a folder that cannot be created, a damaged database)."""
+
+
+class ModelLoadError(QuotebotError):
+    """The embedding model cannot be loaded (a damaged or missing install)."""

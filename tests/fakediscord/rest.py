@@ -8,8 +8,10 @@ the pair into a response whose ``Content-Type`` is exactly ``application/json`` 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -43,11 +45,33 @@ def _unknown_webhook() -> Result:
     return _error(404, 10015, "Unknown Webhook")
 
 
-def json_response(status: int, payload: Any) -> web.Response:
+def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> web.Response:
     if status == 204:
-        return web.Response(status=204)
+        return web.Response(status=204, headers=headers)
     body = json.dumps(payload).encode()
-    return web.Response(status=status, body=body, headers={"Content-Type": "application/json"})
+    return web.Response(
+        status=status, body=body, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+
+
+@dataclass
+class Fault:
+    """Answers the fake gives instead of the real one, in order, to requests matching method and path."""
+
+    method: str
+    path_regex: str
+    answers: list[tuple[int, Any, dict[str, str]]]
+
+
+def rate_limited(retry_after: float) -> tuple[int, Any, dict[str, str]]:
+    """A 429 as Discord sends it (``Via`` marks it as Discord's, not Cloudflare's)."""
+    payload = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+    headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
+    return 429, payload, headers
+
+
+def server_error(status: int = 500) -> tuple[int, Any, dict[str, str]]:
+    return status, {"message": "500: Internal Server Error", "code": 0}, {}
 
 
 class RestRoutes(_Base):
@@ -97,16 +121,44 @@ class RestRoutes(_Base):
                 files=files,
             )
             needs_bot_auth = not record.path.startswith(("/interactions/", "/webhooks/"))
-            if needs_bot_auth and not authorized and not self.accept_any_token:
+            headers: dict[str, str] = {}
+            fault = self._take_fault(record)
+            if fault is not None:
+                status, payload, headers = fault
+            elif needs_bot_auth and not authorized and not self.accept_any_token:
                 status, payload = _error(401, 0, "401: Unauthorized")
+            elif self._token_expired(record.path):
+                status, payload = _error(401, 50027, "Invalid Webhook Token")
             else:
                 status, payload = await handler(request, record)
             record.status, record.response = status, payload
             self.requests.append(record)
             self._notify()
-            return json_response(status, payload)
+            return json_response(status, payload, headers)
 
         return wrapped
+
+    def inject_faults(self, method: str, path_regex: str, *answers: tuple[int, Any, dict[str, str]]) -> Fault:
+        """Answer the next requests matching ``method`` and ``re.search(path_regex, path)`` with ``answers``
+        (from :func:`rate_limited`, :func:`server_error`...), one each, before answering normally again."""
+        fault = Fault(method.upper(), path_regex, list(answers))
+        self.faults.append(fault)
+        return fault
+
+    def _take_fault(self, record: RecordedRequest) -> tuple[int, Any, dict[str, str]] | None:
+        for fault in self.faults:
+            if fault.answers and fault.method == record.method and re.search(fault.path_regex, record.path):
+                return fault.answers.pop(0)
+        return None
+
+    def expire_token(self, token: str | InteractionRecord) -> None:
+        """Make an interaction token expire now (Discord: 15 minutes after the interaction): its webhook
+        requests (edits, followups) get ``401 Invalid Webhook Token``."""
+        self.expired_tokens.add(token.token if isinstance(token, InteractionRecord) else token)
+
+    def _token_expired(self, path: str) -> bool:
+        parts = path.split("/")
+        return len(parts) > 3 and parts[1] == "webhooks" and parts[3] in self.expired_tokens
 
     @staticmethod
     async def _read_body(request: web.Request) -> tuple[Any, list[str]]:

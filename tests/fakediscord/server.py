@@ -117,6 +117,9 @@ class FakeDiscord(RestRoutes, InteractionBuilders, Waits):
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.identify_count = 0
         self.resume_count = 0
+        #: Injected REST faults (see :meth:`inject_faults`) and expired interaction tokens.
+        self.faults: list[Any] = []
+        self.expired_tokens: set[str] = set()
 
         self.port = 0
         self._runner: web.AppRunner | None = None
