@@ -52,6 +52,44 @@ class CachedEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([found[k] for k in keys])
 
+    def embed_with_units(self, texts: list[str], spans) -> tuple[np.ndarray, np.ndarray]:
+        """Passage vectors and unit vectors, cached per (unit mode, text, spans)."""
+        settings = getattr(self.inner, "settings", None)
+        mode = getattr(self.inner, "units", None) or getattr(settings, "units", None) or "separate"
+        if mode == "separate":  # units are plain texts: the text cache serves them
+            units = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
+            vectors = self.embed_documents(list(texts) + units)
+            return vectors[: len(texts)], vectors[len(texts) :]
+        keys = [self._key(f"{mode}\x00{t}\x00{list(sp)}") for t, sp in zip(texts, spans, strict=True)]
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                rows = self._db.execute(
+                    f"SELECT k, vec FROM v WHERE k IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
+                found.update((k, np.frombuffer(b, dtype=np.float32).reshape(-1, self.dim)) for k, b in rows)
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        if todo:
+            p_vecs, u_vecs = self.inner.embed_with_units([texts[i] for i in todo], [spans[i] for i in todo])
+            pos = 0
+            rows = []
+            for j, i in enumerate(todo):
+                n = len(spans[i])
+                block = np.vstack([p_vecs[j : j + 1], u_vecs[pos : pos + n]]).astype(np.float32)
+                pos += n
+                found[keys[i]] = block
+                rows.append((keys[i], block.tobytes()))
+            with self._lock:
+                self._db.executemany("INSERT OR REPLACE INTO v VALUES (?, ?)", rows)
+                self._db.commit()
+        self.hits += len(keys) - len(todo)
+        self.misses += len(todo)
+        blocks = [found[k] for k in keys]
+        passages = np.stack([b[0] for b in blocks]) if blocks else np.zeros((0, self.dim), np.float32)
+        units = [b[1:] for b in blocks if len(b) > 1]
+        return passages, (np.vstack(units) if units else np.zeros((0, self.dim), np.float32))
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
