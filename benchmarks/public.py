@@ -225,11 +225,11 @@ def machine_facts() -> list[str]:
     if hasattr(os, "getloadavg"):
         facts.append("load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     try:
-        import torch
+        from index.embedding import get_embedder
 
-        facts.append(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    except ImportError:
-        pass
+        facts.append(f"encoder {get_embedder().encoder}")
+    except Exception as exc:  # noqa: BLE001 - a fact, not a requirement
+        facts.append(f"encoder unknown ({type(exc).__name__})")
     return facts
 
 
@@ -272,11 +272,8 @@ def markdown(run: Run, argv: list[str], partial: bool) -> str:
     ]
     out += ["| " + " | ".join(cells(r)) + " |" for r in run.rows]
     if run.audits:
-        out += [
-            "",
-            "Hit audit (hybrid; " + HitAudit.__doc__.split(":", 1)[1].strip().replace("\n", " ") + "):",
-            "",
-        ]
+        audit_doc = " ".join(HitAudit.__doc__.split(":", 1)[1].split())
+        out += ["", f"Hit audit (hybrid; {audit_doc} A page without any heading has no section):", ""]
         out += [f"- {line}" for line in run.audits]
     out += ["", "## Indexing", "", f"Model load: {run.model_seconds:.1f} s.", ""]
     out += [

@@ -302,9 +302,19 @@ def _chrome_sentence(sentence: str) -> bool:
     return hits >= 2 or len(words(sentence)) <= _MAX_CHROME_SENTENCE_WORDS or bool(_READER.search(sentence))
 
 
+_LATIN_SAMPLE = 100_000  # characters: the share is a property of the page, a sample tells it
+
+
 def latin_share(lines: list[str]) -> float:
-    """The share of letters in ``lines`` that are Latin."""
-    letters = [c for line in lines for c in line if c.isalpha()]
+    """The share of letters in ``lines`` that are Latin (from their first _LATIN_SAMPLE characters)."""
+    sample: list[str] = []
+    size = 0
+    for line in lines:
+        sample.append(line[: _LATIN_SAMPLE - size])
+        size += len(sample[-1])
+        if size >= _LATIN_SAMPLE:
+            break
+    letters = [c for line in sample for c in line if c.isalpha()]
     if not letters:
         return 1.0
     return sum(1 for c in letters if ord(c) < 0x250) / len(letters)

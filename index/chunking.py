@@ -27,6 +27,7 @@ MIN_WORDS_MARKUP = 40
 MAX_WORDS_MARKUP = 120
 HEADER_TOKENS = 40  # room kept for the contextual header (title and section path)
 TEXT_BUDGET = wordpieces.WINDOW - wordpieces.SPECIAL - HEADER_TOKENS  # word pieces of passage text
+_CHARS_PER_PIECE_MAX = 20  # no word piece is longer: a span of more characters than this x budget is over it
 
 
 @dataclass
@@ -132,7 +133,11 @@ def _cut(text: str, start: int, end: int, budget: int, *, at_lines: bool) -> lis
 def _units(doc: Document, block: Block, words_of) -> list[_Unit]:
     text = doc.text
     spans = _unit_spans(text, block)
-    counts = wordpieces.counts([text[a:b] for a, b in spans]) if doc.markup or len(spans) > 0 else []
+    # A span far longer than the window in characters is cut without counting it whole first (a 20 MB line
+    # would be tokenized at once: millions of offsets in memory).
+    short = [b - a <= TEXT_BUDGET * _CHARS_PER_PIECE_MAX for a, b in spans]
+    counted = iter(wordpieces.counts([text[a:b] for (a, b), ok in zip(spans, short, strict=True) if ok]))
+    counts = [next(counted) if ok else TEXT_BUDGET + 1 for ok in short]
     out: list[_Unit] = []
     for (a, b), n in zip(spans, counts, strict=True):
         if n > TEXT_BUDGET:

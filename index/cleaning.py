@@ -28,6 +28,7 @@ _MAX_TITLE_WORDS = 45
 _MAX_TITLE_SENTENCES = 4
 _SHORT_TITLE_WORDS = 10
 _MAX_LIST_ITEMS = 15
+_MAX_CHROME_CHARS = 5000
 _MIN_LATIN_SHARE = 0.8
 _STOPWORDS = _wordset("a an and as at by for from in into of on or the to with")
 # News-lede markers: a first paragraph ending with a full stop that has these is prose, not a title.
@@ -137,6 +138,8 @@ def _hard_chrome(paras: list[_Para], *, latin: bool) -> list[bool]:
 
 
 def _is_chrome(text: str, *, latin: bool) -> bool:
+    if len(text) > _MAX_CHROME_CHARS:  # page chrome is short: a long block is body text, whatever it says
+        return False
     if "\n" in text:  # a hard-wrapped paragraph is prose unless chrome vocabulary dominates it
         return rules.chrome_dominates(text)
     return (
