@@ -1,18 +1,30 @@
-"""/ask latency through the fake Discord: interaction sent -> final edit, single and 50 concurrent.
+"""/ask latency through the fake Discord: acknowledgement and final edit, one at a time and in bursts.
 
-    python benchmarks/bot_latency.py [--corpus seeds] [--concurrent 50] [--rounds 20]
+    python benchmarks/bot_latency.py [--corpus seeds] [--concurrent 50] [--bursts 5] [--rounds 20]
+                                     [--compare]
 
-Indexes the corpus into a temporary store, starts the fake Discord and the real bot, and prints the
-median and p95 latencies (the real model and Chroma; no Discord account needed).
+Indexes the corpus into a temporary store, starts the fake Discord and the real bot (real model, real
+Chroma, the real discord.py client; no Discord account needed) and prints, for single questions and for
+bursts of ``--concurrent`` questions sent at once (each from its own member), p50/p95/max of:
+
+- acknowledgement: interaction sent -> the bot's deferral reaches the fake (Discord's limit is 3 s);
+- final edit: interaction sent -> the answer's edit reaches the fake.
+
+Burst figures pool every question of every burst. ``--compare`` runs the bursts twice over, interleaved
+(the machine is shared: compare ratios, not absolute times): "batched" (as shipped) and "one by one"
+(query micro-batching off: every question encoded alone, as before issue 12).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import platform
 import shutil
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,36 +42,92 @@ QUESTIONS = [
     "Which countries pushed for power-sharing?",
     "What does the Foreign Secretary hope for?",
     "When did the takeover happen?",
+    "How was the apple harvest this year?",
+    "Who hosted the talks in Moscow?",
 ]
 
 
-async def main(corpus: Path, concurrent: int, rounds: int) -> None:
+def batcher_of(embedder: object):
+    """The encoder's query micro-batcher, or None (an older tree, another embedder)."""
+    encoder = embedder.load() if hasattr(embedder, "load") else embedder
+    return getattr(encoder, "query_batcher", None)
+
+
+class Variant:
+    """A way to run the bursts: batched as shipped, or each question encoded alone."""
+
+    def __init__(self, name: str, batcher, *, batched: bool) -> None:
+        self.name, self.batcher, self.batched = name, batcher, batched
+        self.ack: list[float] = []
+        self.final: list[float] = []
+        self.burst_p95: list[float] = []
+        self.sizes: list[int] = []
+
+    def apply(self) -> None:
+        if self.batcher is None:
+            return
+        self.default = getattr(self, "default", (self.batcher.window, self.batcher.max_batch))
+        self.batcher.window, self.batcher.max_batch = self.default if self.batched else (0.0, 1)
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(corpus, Path(tmp) / "corpus")
-        settings = IndexSettings(corpus_dir=Path(tmp) / "corpus", store_dir=Path(tmp) / "store")
+        shutil.copytree(args.corpus, Path(tmp) / "corpus")
+        settings = IndexSettings(
+            _env_file=None, corpus_dir=Path(tmp) / "corpus", store_dir=Path(tmp) / "store"
+        )
         embedder = get_embedder()
         print(index_corpus(settings, embedder=embedder).line())
         retriever = await asyncio.to_thread(Retriever.open, settings, embedder=embedder)
+        batcher = batcher_of(embedder)
+        variants = [Variant("batched", batcher, batched=True)]
+        if args.compare:
+            if batcher is None:
+                raise SystemExit("--compare needs the query micro-batcher (index/batcher.py)")
+            variants.append(Variant("one by one", batcher, batched=False))
         async with running_fake(ack_deadline=3.0) as fake, running_bot(fake, retriever, settings):
             await timed_asks(fake, QUESTIONS)  # warm-up
             single = []
-            for i in range(rounds):
+            for i in range(args.rounds):
                 (record,) = await timed_asks(fake, [QUESTIONS[i % len(QUESTIONS)]])
                 single.append(final_edit_latency(fake, record))
-            records = await timed_asks(
-                fake, [f"{QUESTIONS[i % len(QUESTIONS)]} ({i})" for i in range(concurrent)]
-            )
             print(latency_summary("/ask single, sent -> final edit", single))
-            print(
-                latency_summary(
-                    f"/ask {concurrent} concurrent, acknowledgement", [r.ack_latency for r in records]
-                )
+            for burst in range(args.bursts):
+                for variant in variants if burst % 2 == 0 else variants[::-1]:
+                    variant.apply()
+                    seen = len(batcher.batch_sizes) if batcher is not None else 0
+                    questions = [
+                        f"{QUESTIONS[i % len(QUESTIONS)]} ({burst}.{i})" for i in range(args.concurrent)
+                    ]
+                    records = await timed_asks(fake, questions)
+                    final = [final_edit_latency(fake, r) for r in records]
+                    variant.ack += [r.ack_latency for r in records]
+                    variant.final += final
+                    variant.burst_p95.append(p(final, 0.95))
+                    if batcher is not None:
+                        variant.sizes += batcher.batch_sizes[seen:]
+                    await asyncio.sleep(0.2)  # let the last responses settle
+        for v in variants:
+            label = f"/ask {args.concurrent} concurrent x {args.bursts} bursts [{v.name}]"
+            print(latency_summary(f"{label}, acknowledgement", v.ack))
+            print(latency_summary(f"{label}, sent -> final edit", v.final))
+            sizes = f"; encodes per burst {len(v.sizes) / args.bursts:.1f}, texts per encode " + (
+                f"median {statistics.median(v.sizes):.0f}, max {max(v.sizes)}" if v.sizes else "n/a"
             )
             print(
-                latency_summary(
-                    f"/ask {concurrent} concurrent, sent -> final edit",
-                    [final_edit_latency(fake, r) for r in records],
-                )
+                f"{label}: per-burst p95 {', '.join(f'{x * 1000:.0f}' for x in v.burst_p95)} ms"
+                + (sizes if batcher is not None else "")
+            )
+        if args.compare:
+            a, b = variants
+            print(
+                f"ratio one-by-one / batched: final p50 {statistics.median(b.final) / statistics.median(a.final):.2f}x, "
+                f"p95 {p(b.final, 0.95) / p(a.final, 0.95):.2f}x"
             )
 
 
@@ -67,6 +135,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("seeds"))
     parser.add_argument("--concurrent", type=int, default=50)
+    parser.add_argument("--bursts", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--compare", action="store_true", help="interleave batched and one-by-one bursts")
     args = parser.parse_args()
-    asyncio.run(main(args.corpus, args.concurrent, args.rounds))
+    print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} CPUs; "
+          f"{time.strftime('%Y-%m-%d %H:%M')}")
+    asyncio.run(main(args))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import render
 from bot.config import BotSettings
 from bot.cooldown import Cooldown
 from bot.errors import CooldownError, send_error
@@ -25,6 +29,11 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.quote", "bot.cogs.sources", "bot.cogs.admin")
 SOURCES_CACHE_SECONDS = 30.0
+# Threads for questions (search and rendering). More than asyncio's default (cores + 4 = 6 here), so that a
+# burst's questions all wait for the model together and share its encodes (index/batcher.py): measured in
+# benchmarks/bot_latency.py. A waiting thread costs a stack, not CPU.
+WORKER_THREADS = 32
+T = TypeVar("T")
 
 
 def answer_threshold(retriever: object) -> float | None:
@@ -78,6 +87,7 @@ class QuoteBot(commands.Bot):
         self.index_on_start = index_on_start
         self.ready = asyncio.Event()
         self._warm_task: asyncio.Task[None] | None = None
+        self._workers = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="quotebot-worker")
 
     async def setup_hook(self) -> None:
         self._warm_task = asyncio.create_task(self._warm_up())
@@ -141,20 +151,43 @@ class QuoteBot(commands.Bot):
         if self._warm_task is not None and not self._warm_task.done():
             self._warm_task.cancel()
         await super().close()
+        self._workers.shutdown(wait=False, cancel_futures=True)
 
     # -- retrieval, always off the event loop -------------------------------------------------------
+
+    async def off_loop(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` on one of the bot's worker threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._workers, functools.partial(fn, *args, **kwargs))
 
     async def search(
         self, question: str, *, k: int = 3, offset: int = 0, source: str | None = None
     ) -> Answer:
         await self.wait_ready()
-        return await asyncio.to_thread(self.retriever.search, question, k, offset=offset, source=source)
+        return await self.off_loop(self.retriever.search, question, k, offset=offset, source=source)
+
+    async def answer(
+        self, question: str, *, k: int = 3, offset: int = 0, content_prefix: str = ""
+    ) -> tuple[Answer, render.Rendered]:
+        """Search and render in one trip off the event loop (rendering a page of quotes takes a few ms of
+        CPU: 50 of them in a burst held the loop for about 100 ms)."""
+        await self.wait_ready()
+        threshold = self.threshold()
+
+        def work() -> tuple[Answer, render.Rendered]:
+            answer = self.retriever.search(question, k, offset=offset)
+            rendered = render.render_answer(
+                answer, offset=offset, content_prefix=content_prefix, threshold=threshold
+            )
+            return answer, rendered
+
+        return await self.off_loop(work)
 
     async def context(self, passage_id: str) -> tuple[Passage | None, Passage | None, Passage | None]:
-        return await asyncio.to_thread(self.retriever.context, passage_id)
+        return await self.off_loop(self.retriever.context, passage_id)
 
     async def resolve_source(self, value: str) -> SourceInfo:
-        return await asyncio.to_thread(self.retriever.resolve_source, value)
+        return await self.off_loop(self.retriever.resolve_source, value)
 
     def threshold(self) -> float | None:
         """The retriever's confidence threshold (pure, no I/O), to mark individual weak quotes."""
