@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import shutil
 import statistics
@@ -62,6 +63,7 @@ class Variant:
         self.final: list[float] = []
         self.burst_p95: list[float] = []
         self.sizes: list[int] = []
+        self.cpu: list[float] = []  # process CPU seconds (all threads) per burst: steadier than latency
 
     def apply(self) -> None:
         if self.batcher is None:
@@ -85,7 +87,7 @@ async def main(args: argparse.Namespace) -> None:
         print(index_corpus(settings, embedder=embedder).line())
         retriever = await asyncio.to_thread(Retriever.open, settings, embedder=embedder)
         batcher = batcher_of(embedder)
-        variants = [Variant("batched", batcher, batched=True)]
+        variants = [Variant("batched" if batcher is not None else "no batcher", batcher, batched=True)]
         if args.compare:
             if batcher is None:
                 raise SystemExit("--compare needs the query micro-batcher (index/batcher.py)")
@@ -104,7 +106,9 @@ async def main(args: argparse.Namespace) -> None:
                     questions = [
                         f"{QUESTIONS[i % len(QUESTIONS)]} ({burst}.{i})" for i in range(args.concurrent)
                     ]
+                    cpu0 = sum(os.times()[:2])
                     records = await timed_asks(fake, questions)
+                    variant.cpu.append(sum(os.times()[:2]) - cpu0)
                     final = [final_edit_latency(fake, r) for r in records]
                     variant.ack += [r.ack_latency for r in records]
                     variant.final += final
@@ -116,11 +120,13 @@ async def main(args: argparse.Namespace) -> None:
             label = f"/ask {args.concurrent} concurrent x {args.bursts} bursts [{v.name}]"
             print(latency_summary(f"{label}, acknowledgement", v.ack))
             print(latency_summary(f"{label}, sent -> final edit", v.final))
+            cpu = f"; CPU per burst median {statistics.median(v.cpu) * 1000:.0f} ms"
             sizes = f"; encodes per burst {len(v.sizes) / args.bursts:.1f}, texts per encode " + (
                 f"median {statistics.median(v.sizes):.0f}, max {max(v.sizes)}" if v.sizes else "n/a"
             )
             print(
                 f"{label}: per-burst p95 {', '.join(f'{x * 1000:.0f}' for x in v.burst_p95)} ms"
+                + cpu
                 + (sizes if batcher is not None else "")
             )
         if args.compare:
@@ -139,6 +145,8 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--compare", action="store_true", help="interleave batched and one-by-one bursts")
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} CPUs; "
-          f"{time.strftime('%Y-%m-%d %H:%M')}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
+        f"{time.strftime('%Y-%m-%d %H:%M')}"
+    )
     asyncio.run(main(args))

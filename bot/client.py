@@ -215,3 +215,56 @@ class QuoteBot(commands.Bot):
             log.exception("Could not list the indexed sources")
         self._sources_at = time.monotonic()
         return self._sources
+
+
+IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per 5 s per rate-limit bucket (shard id % max_concurrency)
+
+
+class ShardedQuoteBot(QuoteBot, commands.AutoShardedBot):
+    """quotebot on discord.py's AutoShardedBot (``QUOTEBOT_SHARDS``): one gateway connection per shard, all in
+    this process unless ``QUOTEBOT_SHARD_IDS`` names a subset (other processes then run the rest).
+
+    Shards identify as fast as Discord allows: one per 5 s in each of the ``max_concurrency`` buckets the
+    gateway announces (discord.py's default waits 5 s before every shard after the first)."""
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._max_concurrency = 1
+        self._identified_at: dict[int, float] = {}
+
+    async def setup_hook(self) -> None:
+        try:
+            limits = await self.fetch_session_start_limits()
+            self._max_concurrency = max(1, int(limits.max_concurrency))
+        except discord.DiscordException as error:
+            log.warning("could not read the session start limits (%s): shards identify 5 s apart", error)
+        await super().setup_hook()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        bucket = (shard_id or 0) % self._max_concurrency
+        last = self._identified_at.get(bucket)
+        if last is not None:
+            wait = last + IDENTIFY_INTERVAL - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self._identified_at[bucket] = loop.time()
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("Shard %d of %s ready", shard_id, self.shard_count)
+
+
+def create_bot(
+    retriever: Retriever,
+    index_settings: IndexSettings,
+    bot_settings: BotSettings | None = None,
+    **options: Any,
+) -> QuoteBot:
+    """The bot the settings ask for: :class:`QuoteBot` on one gateway connection, or
+    :class:`ShardedQuoteBot` when ``QUOTEBOT_SHARDS`` is set."""
+    bot_settings = bot_settings or BotSettings()
+    sharding = bot_settings.sharding()
+    if sharding is None:
+        return QuoteBot(retriever, index_settings, bot_settings, **options)
+    log.info("Sharded gateway: %s", sharding or "Discord's recommended shard count")
+    return ShardedQuoteBot(retriever, index_settings, bot_settings, **sharding, **options)

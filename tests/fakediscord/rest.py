@@ -217,8 +217,13 @@ class RestRoutes(_Base):
         return 200, {"url": self.gateway_url}
 
     async def _get_gateway_bot(self, request: web.Request, rec: RecordedRequest) -> Result:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        limit = {
+            "total": 1000,
+            "remaining": 999,
+            "reset_after": 14400000,
+            "max_concurrency": self.max_concurrency,
+        }
+        return 200, {"url": self.gateway_url, "shards": self.shards, "session_start_limit": limit}
 
     # --- application commands ----------------------------------------------------------------------
 
