@@ -244,11 +244,11 @@ class ShardedQuoteBot(QuoteBot, commands.AutoShardedBot):
         loop = asyncio.get_running_loop()
         bucket = (shard_id or 0) % self._max_concurrency
         last = self._identified_at.get(bucket)
-        if last is not None:
-            wait = last + IDENTIFY_INTERVAL - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-        self._identified_at[bucket] = loop.time()
+        # Take the bucket's next slot before sleeping, so that shards re-identifying at once queue up.
+        at = loop.time() if last is None else max(loop.time(), last + IDENTIFY_INTERVAL)
+        self._identified_at[bucket] = at
+        if at > loop.time():
+            await asyncio.sleep(at - loop.time())
 
     async def on_shard_ready(self, shard_id: int) -> None:
         log.info("Shard %d of %s ready", shard_id, self.shard_count)

@@ -130,3 +130,35 @@ def test_bad_shard_settings_are_refused_with_the_setting_named(
 def test_no_shard_setting_keeps_one_plain_connection(seed_retriever: Any, seed_settings: Any) -> None:
     bot = create_bot(seed_retriever, seed_settings, BotSettings(_env_file=None))
     assert type(bot) is QuoteBot
+
+
+@pytest.mark.parametrize(("buckets", "expected"), [(1, [0.0, 1.0, 2.0]), (2, [0.0, 0.0, 1.0])])
+async def test_shards_identify_one_per_interval_in_each_bucket(
+    monkeypatch: pytest.MonkeyPatch,
+    seed_retriever: Any,
+    seed_settings: Any,
+    buckets: int,
+    expected: list[float],
+) -> None:
+    import asyncio
+
+    from bot import client
+
+    interval = 0.3
+    monkeypatch.setattr(client, "IDENTIFY_INTERVAL", interval)
+    settings = BotSettings(_env_file=None, shards=3)
+    bot = create_bot(seed_retriever, seed_settings, settings)
+    assert isinstance(bot, ShardedQuoteBot)
+    bot._max_concurrency = buckets  # what GET /gateway/bot's session_start_limit says
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    done: dict[int, float] = {}
+
+    async def identify(shard: int) -> None:
+        await bot.before_identify_hook(shard, initial=shard == 0)
+        done[shard] = (loop.time() - t0) / interval
+
+    await asyncio.gather(*(identify(shard) for shard in range(3)))  # e.g. three shards re-identifying at once
+    for shard, slot in enumerate(expected):
+        assert slot <= done[shard] < slot + 0.6, done
+    bot._workers.shutdown()  # never logged in: nothing else to close
