@@ -43,6 +43,8 @@ eval-public: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/bot_latency.py --compare
+	$(BIN)/python benchmarks/bot_latency.py --process
 
 clean:
 	rm -rf $(VENV) .quotebot .quotebot-eval .pytest_cache .hypothesis

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import render
 from bot.config import BotSettings
 from bot.cooldown import Cooldown
 from bot.errors import CooldownError, send_error
@@ -25,6 +29,11 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.quote", "bot.cogs.sources", "bot.cogs.admin")
 SOURCES_CACHE_SECONDS = 30.0
+# Threads for questions (search and rendering). More than asyncio's default (cores + 4 = 6 here), so that a
+# burst's questions all wait for the model together and share its encodes (index/batcher.py): measured in
+# benchmarks/bot_latency.py. A waiting thread costs a stack, not CPU.
+WORKER_THREADS = 32
+T = TypeVar("T")
 
 
 def answer_threshold(retriever: object) -> float | None:
@@ -78,6 +87,7 @@ class QuoteBot(commands.Bot):
         self.index_on_start = index_on_start
         self.ready = asyncio.Event()
         self._warm_task: asyncio.Task[None] | None = None
+        self._workers = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="quotebot-worker")
 
     async def setup_hook(self) -> None:
         self._warm_task = asyncio.create_task(self._warm_up())
@@ -141,20 +151,43 @@ class QuoteBot(commands.Bot):
         if self._warm_task is not None and not self._warm_task.done():
             self._warm_task.cancel()
         await super().close()
+        self._workers.shutdown(wait=False, cancel_futures=True)
 
     # -- retrieval, always off the event loop -------------------------------------------------------
+
+    async def off_loop(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` on one of the bot's worker threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._workers, functools.partial(fn, *args, **kwargs))
 
     async def search(
         self, question: str, *, k: int = 3, offset: int = 0, source: str | None = None
     ) -> Answer:
         await self.wait_ready()
-        return await asyncio.to_thread(self.retriever.search, question, k, offset=offset, source=source)
+        return await self.off_loop(self.retriever.search, question, k, offset=offset, source=source)
+
+    async def answer(
+        self, question: str, *, k: int = 3, offset: int = 0, content_prefix: str = ""
+    ) -> tuple[Answer, render.Rendered]:
+        """Search and render in one trip off the event loop (rendering a page of quotes takes a few ms of
+        CPU: 50 of them in a burst held the loop for about 100 ms)."""
+        await self.wait_ready()
+        threshold = self.threshold()
+
+        def work() -> tuple[Answer, render.Rendered]:
+            answer = self.retriever.search(question, k, offset=offset)
+            rendered = render.render_answer(
+                answer, offset=offset, content_prefix=content_prefix, threshold=threshold
+            )
+            return answer, rendered
+
+        return await self.off_loop(work)
 
     async def context(self, passage_id: str) -> tuple[Passage | None, Passage | None, Passage | None]:
-        return await asyncio.to_thread(self.retriever.context, passage_id)
+        return await self.off_loop(self.retriever.context, passage_id)
 
     async def resolve_source(self, value: str) -> SourceInfo:
-        return await asyncio.to_thread(self.retriever.resolve_source, value)
+        return await self.off_loop(self.retriever.resolve_source, value)
 
     def threshold(self) -> float | None:
         """The retriever's confidence threshold (pure, no I/O), to mark individual weak quotes."""
@@ -182,3 +215,56 @@ class QuoteBot(commands.Bot):
             log.exception("Could not list the indexed sources")
         self._sources_at = time.monotonic()
         return self._sources
+
+
+IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per 5 s per rate-limit bucket (shard id % max_concurrency)
+
+
+class ShardedQuoteBot(QuoteBot, commands.AutoShardedBot):
+    """quotebot on discord.py's AutoShardedBot (``QUOTEBOT_SHARDS``): one gateway connection per shard, all in
+    this process unless ``QUOTEBOT_SHARD_IDS`` names a subset (other processes then run the rest).
+
+    Shards identify as fast as Discord allows: one per 5 s in each of the ``max_concurrency`` buckets the
+    gateway announces (discord.py's default waits 5 s before every shard after the first)."""
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._max_concurrency = 1
+        self._identified_at: dict[int, float] = {}
+
+    async def setup_hook(self) -> None:
+        try:
+            limits = await self.fetch_session_start_limits()
+            self._max_concurrency = max(1, int(limits.max_concurrency))
+        except discord.DiscordException as error:
+            log.warning("could not read the session start limits (%s): shards identify 5 s apart", error)
+        await super().setup_hook()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        bucket = (shard_id or 0) % self._max_concurrency
+        last = self._identified_at.get(bucket)
+        # Take the bucket's next slot before sleeping, so that shards re-identifying at once queue up.
+        at = loop.time() if last is None else max(loop.time(), last + IDENTIFY_INTERVAL)
+        self._identified_at[bucket] = at
+        if at > loop.time():
+            await asyncio.sleep(at - loop.time())
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("Shard %d of %s ready", shard_id, self.shard_count)
+
+
+def create_bot(
+    retriever: Retriever,
+    index_settings: IndexSettings,
+    bot_settings: BotSettings | None = None,
+    **options: Any,
+) -> QuoteBot:
+    """The bot the settings ask for: :class:`QuoteBot` on one gateway connection, or
+    :class:`ShardedQuoteBot` when ``QUOTEBOT_SHARDS`` is set."""
+    bot_settings = bot_settings or BotSettings()
+    sharding = bot_settings.sharding()
+    if sharding is None:
+        return QuoteBot(retriever, index_settings, bot_settings, **options)
+    log.info("Sharded gateway: %s", sharding or "Discord's recommended shard count")
+    return ShardedQuoteBot(retriever, index_settings, bot_settings, **sharding, **options)

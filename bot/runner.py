@@ -10,7 +10,7 @@ from typing import TextIO
 import aiohttp
 import discord
 
-from bot.client import QuoteBot
+from bot.client import QuoteBot, create_bot
 from bot.config import BotSettings
 from index.config import IndexSettings
 from index.errors import QuotebotError, StoreOpenError
@@ -21,6 +21,11 @@ MISSING_TOKEN = "DISCORD_TOKEN is not set (environment or .env): cannot start th
 REJECTED_TOKEN = (
     "Discord rejected DISCORD_TOKEN (improper token): check the bot token in the developer portal."
 )
+SHARDING_REQUIRED = (
+    "Discord requires this bot to be sharded (it is in too many guilds for one connection): "
+    "set QUOTEBOT_SHARDS=auto."
+)
+INVALID_SHARD = "Discord refused the shard settings: check QUOTEBOT_SHARDS and QUOTEBOT_SHARD_IDS."
 
 
 def run_bot(
@@ -45,6 +50,10 @@ def run_bot(
     except discord.LoginFailure:
         print(REJECTED_TOKEN, file=err)
         return 2
+    except discord.ConnectionClosed as error:
+        known = {4010: INVALID_SHARD, 4011: SHARDING_REQUIRED}
+        print(known.get(error.code, f"Discord closed the connection: {error.code} {error.reason}"), file=err)
+        return 1
     except QuotebotError as error:
         print(str(error), file=err)  # each says what is wrong and where (index, model, server)
         return 1
@@ -82,7 +91,7 @@ async def _run(
     # `quotebot index` run elsewhere while the bot runs is done by the bot (see index/handoff.py).
     server = HandoffServer(retriever).start()
     try:
-        async with QuoteBot(retriever, index_settings, bot_settings, index_on_start=index_first) as bot:
+        async with create_bot(retriever, index_settings, bot_settings, index_on_start=index_first) as bot:
             await bot.start(token)
     finally:
         server.stop()

@@ -70,12 +70,9 @@ class MoreButton(
                 raise LookupError("the answer message carries no question line")
             bot.check_cooldown(interaction.user.id)
             await interaction.response.defer()  # keeps the message; the edit follows
-            answer = await bot.search(question, k=self.k, offset=self.offset)
             private = bool(message and message.flags.ephemeral)
             prefix = _content_prefix(message.content if message else "")
-            rendered = render.render_answer(
-                answer, offset=self.offset, content_prefix=prefix, threshold=bot.threshold()
-            )
+            answer, rendered = await bot.answer(question, k=self.k, offset=self.offset, content_prefix=prefix)
             view = answer_view(interaction.user.id, answer, offset=self.offset, k=self.k, private=private)
             await interaction.edit_original_response(
                 content=rendered.content, embeds=rendered.embeds, view=view

@@ -8,13 +8,16 @@ Only the torch backend imports torch.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from .batcher import QueryBatcher
 from .modelgate import ModelGate
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ UNIT_MODES = ("contextual", "centered", "separate", "segments")
 CENTER = 0.5  # share of the passage vector taken out of its units' vectors in the "centered" mode
 
 Spans = Sequence[tuple[int, int]]
+Door = Callable[[], AbstractContextManager[object]]  # how a forward pass takes the model
 
 
 class Runtime(Protocol):
@@ -167,6 +171,11 @@ class TokenEncoder:
         # One model call at a time, and between two batches a waiting question goes first (reliability
         # defect 6: a question used to wait 32 s behind a large document's whole encode).
         self._gate = ModelGate()
+        # Questions that arrive together share one forward pass (index/batcher.py): the batcher's worker
+        # takes the gate's query door itself, then encodes everything waiting.
+        self._queries = QueryBatcher(
+            lambda texts: self._embed(texts, contextlib.nullcontext), hold=self._gate.query
+        )
 
     @property
     def encoder(self) -> str:
@@ -178,46 +187,57 @@ class TokenEncoder:
         encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
         return [_Tokens(e.ids, e.offsets) for e in encodings]
 
-    def _forward(self, windows: list[list[int]], *, query: bool = False) -> np.ndarray:
+    def _forward(self, windows: list[list[int]], door: Door) -> np.ndarray:
         width = max(len(w) for w in windows)
         ids = np.zeros((len(windows), width), dtype=np.int64)
         mask = np.zeros((len(windows), width), dtype=np.int64)
         for i, w in enumerate(windows):
             ids[i, : len(w)] = w
             mask[i, : len(w)] = 1
-        with self._gate.query() if query else self._gate.document():
+        with door():
             return self.runtime.token_embeddings(ids, mask)
 
-    def _batches(self, tokens: list[_Tokens], *, query: bool = False):
+    def _batches(self, tokens: list[_Tokens], door: Door | None = None):
         """(indices, token embeddings) per batch: texts of similar length together (less padding), at most
         ``batch_size`` texts and :data:`BATCH_TOKENS` padded tokens per batch (the runtime's working memory
         grows with batch x length^2: on the guide, 64 full windows per batch peaked at 1.26 GB RSS, 8 at
         0.50 GB, at the same speed)."""
+        door = door or self._gate.document
         order = sorted(range(len(tokens)), key=lambda i: tokens[i].kept)
         idx: list[int] = []
         for i in order:
             width = tokens[i].kept + 2  # the longest so far: the order is by length
             if idx and (len(idx) >= self.batch_size or (len(idx) + 1) * width > BATCH_TOKENS):
-                yield idx, self._forward([tokens[j].window() for j in idx], query=query)
+                yield idx, self._forward([tokens[j].window() for j in idx], door)
                 idx = []
             idx.append(i)
         if idx:
-            yield idx, self._forward([tokens[j].window() for j in idx], query=query)
+            yield idx, self._forward([tokens[j].window() for j in idx], door)
 
     # -- the Embedder protocol ---------------------------------------------------------------------------
     def embed_documents(self, texts: list[str], *, query: bool = False) -> np.ndarray:
+        """Vectors of ``texts``; ``query`` takes the model through the questions' door (first in line)."""
+        return self._embed(texts, self._gate.query if query else self._gate.document)
+
+    def _embed(self, texts: list[str], door: Door) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         tokens = self._tokenize(texts)
-        for idx, hidden in self._batches(tokens, query=query):
+        for idx, hidden in self._batches(tokens, door):
             for row, i in enumerate(idx):
                 n = tokens[i].kept + 2
                 out[i] = hidden[row, :n].mean(axis=0)
         return _normalise(out)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text], query=True)[0]
+        """One question's vector. Questions asked at the same time (from other threads) are encoded in one
+        batch; each thread gets its own row."""
+        return self._queries.embed(text)
+
+    @property
+    def query_batcher(self) -> QueryBatcher:
+        return self._queries
 
     def embed_with_units(self, texts: list[str], spans: Sequence[Spans]) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of ``texts`` and of their units (``spans[i]``: character spans into ``texts[i]``), the

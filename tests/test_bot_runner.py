@@ -23,12 +23,13 @@ COMMANDS = {"ask", "quote", "sources", "reindex", "Find sources"}
 
 
 @contextlib.contextmanager
-def fake_in_thread() -> Iterator[FakeDiscord]:
-    """A fake Discord on its own loop in a thread, so the synchronous entry points can asyncio.run."""
+def fake_in_thread(**options: Any) -> Iterator[FakeDiscord]:
+    """A fake Discord (``options`` go to its constructor) on its own loop in a thread, so the synchronous
+    entry points can asyncio.run."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    fake = asyncio.run_coroutine_threadsafe(FakeDiscord().start(), loop).result(10)
+    fake = asyncio.run_coroutine_threadsafe(FakeDiscord(**options).start(), loop).result(10)
     try:
         with patch_discord(fake):
             yield fake

@@ -8,7 +8,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
 from bot.client import QuoteBot
 from bot.cogs import cooldown_check, per_user_cooldown
 from bot.views import answer_view
@@ -23,8 +22,7 @@ async def answer_question(interaction: discord.Interaction, question: str, *, k:
     bot: QuoteBot = interaction.client  # type: ignore[assignment]
     await interaction.response.defer(ephemeral=private, thinking=True)
     interaction.extras["ephemeral"] = private
-    answer = await bot.search(question, k=k)
-    rendered = render.render_answer(answer, threshold=bot.threshold())
+    answer, rendered = await bot.answer(question, k=k)
     view = answer_view(interaction.user.id, answer, offset=0, k=k, private=private)
     await interaction.edit_original_response(content=rendered.content, embeds=rendered.embeds, view=view)
 

@@ -42,7 +42,9 @@ class InteractionRecord:
     ``original_message_id`` the message the callback created or updated (``@original``);
     ``followup_ids`` the messages posted through ``POST /webhooks/{app_id}/{token}``;
     ``source_message_id`` for component interactions, the message the component sits on;
-    ``choices`` the autocomplete choices returned (callback type 8).
+    ``choices`` the autocomplete choices returned (callback type 8);
+    ``original_edits`` every ``PATCH /webhooks/{app_id}/{token}/messages/@original`` request, in order
+    (indexed on arrival, so that waiting on many interactions at once stays cheap).
     """
 
     payload: dict[str, Any]
@@ -52,6 +54,7 @@ class InteractionRecord:
     followup_ids: list[int] = field(default_factory=list)
     source_message_id: int | None = None
     choices: list[dict[str, Any]] | None = None
+    original_edits: list[RecordedRequest] = field(default_factory=list)
 
     @property
     def id(self) -> int:

@@ -30,6 +30,7 @@ API_PREFIX = "/api/v10"
 Result = tuple[int, Any]
 Handler = Callable[[web.Request, RecordedRequest], Awaitable[Result]]
 
+_ORIGINAL_EDIT = re.compile(r"^/webhooks/\d+/(?P<token>[^/]+)/messages/@original$")
 _EDITABLE = ("content", "embeds", "components", "attachments", "poll")
 
 
@@ -133,6 +134,9 @@ class RestRoutes(_Base):
                 status, payload = await handler(request, record)
             record.status, record.response = status, payload
             self.requests.append(record)
+            edit = _ORIGINAL_EDIT.match(record.path) if record.method == "PATCH" else None
+            if edit is not None and edit["token"] in self.interactions:
+                self.interactions[edit["token"]].original_edits.append(record)
             self._notify()
             return json_response(status, payload, headers)
 
@@ -213,8 +217,13 @@ class RestRoutes(_Base):
         return 200, {"url": self.gateway_url}
 
     async def _get_gateway_bot(self, request: web.Request, rec: RecordedRequest) -> Result:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        limit = {
+            "total": 1000,
+            "remaining": 999,
+            "reset_after": 14400000,
+            "max_concurrency": self.max_concurrency,
+        }
+        return 200, {"url": self.gateway_url, "shards": self.shards, "session_start_limit": limit}
 
     # --- application commands ----------------------------------------------------------------------
 

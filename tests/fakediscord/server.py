@@ -5,6 +5,12 @@ at ``/gateway`` (HELLO, heartbeat ACKs, IDENTIFY -> READY + GUILD_CREATE, RESUME
 sends interactions (builders in :mod:`tests.fakediscord.builders`), records every request, keeps the
 messages the bot creates, and offers ``wait_*`` helpers that always time out instead of hanging.
 
+Shards: ``FakeDiscord(shards=2)`` recommends two shards in ``GET /gateway/bot``, accepts an IDENTIFY per
+shard (``d.shard = [id, count]``), and, like Discord, sends the guild only to the shard that owns it
+(``(guild_id >> 22) % count``); interactions go over that shard's connection. A shard id outside the count
+is closed with 4010 (invalid shard); with ``sharding_required=True`` an IDENTIFY with fewer shards than
+recommended is closed with 4011 (sharding required).
+
 The world it simulates: one application/bot user, one guild (:attr:`guild_id`) with one text channel
 (:attr:`channel_id`), an owner (:attr:`owner_id`), two ordinary members (:attr:`user_id`,
 :attr:`other_user_id`) and a member holding the "Manager" role with Manage Server
@@ -46,6 +52,7 @@ HELLO, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HEARTBEAT_ACK, D
 @dataclass
 class _Session:
     session_id: str
+    shard: tuple[int, int] = (0, 1)
     seq: int = 0
     backlog: list[dict[str, Any]] = field(default_factory=list)
 
@@ -68,6 +75,9 @@ class FakeDiscord(RestRoutes, InteractionBuilders, Waits):
         ack_deadline: when set (Discord uses 3.0), a callback arriving later than this many seconds
             after dispatch gets ``404 Unknown interaction``, as on Discord. ``None`` disables the check.
         heartbeat_interval: milliseconds announced in HELLO.
+        shards: the shard count ``GET /gateway/bot`` recommends.
+        max_concurrency: identifies allowed per 5 s window (``session_start_limit.max_concurrency``).
+        sharding_required: close an IDENTIFY that uses fewer than ``shards`` shards with 4011.
     """
 
     def __init__(
@@ -79,8 +89,14 @@ class FakeDiscord(RestRoutes, InteractionBuilders, Waits):
         heartbeat_interval: int = 41250,
         guild_name: str = "Quotebot Test Guild",
         channel_name: str = "general",
+        shards: int = 1,
+        max_concurrency: int = 1,
+        sharding_required: bool = False,
     ) -> None:
         self.token = token
+        self.shards = shards
+        self.max_concurrency = max_concurrency
+        self.sharding_required = sharding_required
         self.accept_any_token = accept_any_token
         self.ack_deadline = ack_deadline
         self.heartbeat_interval = heartbeat_interval
@@ -116,6 +132,8 @@ class FakeDiscord(RestRoutes, InteractionBuilders, Waits):
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.identify_count = 0
+        #: ``(shard_id, shard_count)`` of every accepted IDENTIFY, in order.
+        self.identified_shards: list[tuple[int, int]] = []
         self.resume_count = 0
         #: Injected REST faults (see :meth:`inject_faults`) and expired interaction tokens.
         self.faults: list[Any] = []
@@ -268,13 +286,22 @@ class FakeDiscord(RestRoutes, InteractionBuilders, Waits):
             if not self.accept_any_token and data.get("token") != self.token:
                 await conn.ws.close(code=4004, message=b"Authentication failed.")
                 return
+            shard_id, count = (int(x) for x in (data.get("shard") or (0, 1)))
+            if not 0 <= shard_id < count:
+                await conn.ws.close(code=4010, message=b"Invalid shard.")
+                return
+            if self.sharding_required and count < self.shards:
+                await conn.ws.close(code=4011, message=b"Sharding required.")
+                return
             self.identify_count += 1
-            session = _Session(session_id=f"session-{p.snowflake()}")
+            self.identified_shards.append((shard_id, count))
+            session = _Session(session_id=f"session-{p.snowflake()}", shard=(shard_id, count))
             self._sessions[session.session_id] = session
             conn.session = session
             await self._dispatch(conn, "READY", self._ready_payload(session))
-            await self._dispatch(conn, "GUILD_CREATE", self.guild_payload())
-            self._active = conn
+            if self.owns_guild(session.shard):
+                await self._dispatch(conn, "GUILD_CREATE", self.guild_payload())
+                self._active = conn
             self._notify()
         elif op == RESUME:
             session = self._sessions.get(data.get("session_id", ""))
@@ -287,19 +314,25 @@ class FakeDiscord(RestRoutes, InteractionBuilders, Waits):
                 for missed in [f for f in session.backlog if f["s"] > (data.get("seq") or 0)]:
                     await self._write(conn, missed)
             await self._dispatch(conn, "RESUMED", {})
-            self._active = conn
+            if self.owns_guild(session.shard):
+                self._active = conn
             self._notify()
         # Presence (3), voice (4) and member requests (8) need no answer here.
 
+    def owns_guild(self, shard: tuple[int, int]) -> bool:
+        """Whether the shard ``(id, count)`` receives the guild's events (Discord's rule)."""
+        return (self.guild_id >> 22) % shard[1] == shard[0]
+
     def _ready_payload(self, session: _Session) -> dict[str, Any]:
+        guilds = [{"id": str(self.guild_id), "unavailable": True}] if self.owns_guild(session.shard) else []
         return {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": guilds,
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "session_type": "normal",
-            "shard": [0, 1],
+            "shard": list(session.shard),
             "application": {"id": str(self.app_id), "flags": 0},
             "private_channels": [],
             "relationships": [],

@@ -107,13 +107,12 @@ class Waits(_Base):
         predicate: Callable[[RecordedRequest], bool] | None = None,
     ) -> RecordedRequest:
         """The first ``PATCH /webhooks/{app}/{token}/messages/@original`` (matching ``predicate``)."""
-        tok = self.interaction(token).token
-        return await self.wait_request(
-            "PATCH",
-            rf"^/webhooks/\d+/{re.escape(tok)}/messages/@original$",
-            timeout=timeout,
-            predicate=predicate,
-        )
+        record = self.interaction(token)
+
+        def check() -> RecordedRequest | None:
+            return next((r for r in record.original_edits if predicate is None or predicate(r)), None)
+
+        return await self.wait_for(check, timeout=timeout, what=f"PATCH @original of {record.token}")
 
     async def wait_followup(
         self, token: str | InteractionRecord, *, index: int = 0, timeout: float = 10.0
@@ -143,8 +142,7 @@ class Waits(_Base):
         return await self.wait_for(check, timeout=timeout, what=f"the answer to {record.token}")
 
     def _edited_since_callback(self, record: InteractionRecord) -> bool:
-        tok = re.escape(record.token)
-        return bool(self.find_requests("PATCH", rf"^/webhooks/\d+/{tok}/messages/@original$"))
+        return bool(record.original_edits)
 
     async def wait_autocomplete(self, token: str | InteractionRecord, *, timeout: float = 10.0):
         """The choices the bot returned for an autocomplete interaction."""
