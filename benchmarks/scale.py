@@ -1,0 +1,193 @@
+"""Memory, load time and query latency of one process at 5k, 50k and 100k passages (prints figures; not a test).
+
+python benchmarks/scale.py [--sizes 5000,50000,100000] [--questions 200] [--rounds 2] [--code DIR ...]
+
+Each corpus is generated and its store built once (benchmarks/scalegen.py says exactly how; kept in
+``~/.cache/quotebot/scale``). Then, for every size, a fresh process per variant of the code (``--code DIR``: a
+checkout to import ``index`` from, e.g. an export of an older commit; default: this checkout), the variants
+interleaved round by round, so that load on the shared machine hits every variant alike. Each process:
+
+1. loads the model and encodes one question (its RSS then is the baseline: model, libraries);
+2. opens the store and loads the retrieval tables (``Retriever``): load seconds, RSS after, peak RSS;
+3. asks the questions (drawn from the public corpora's own question files), interleaving the floor (one query
+   encode plus one Chroma query of the passages collection for 50 nearest) with ``Retriever.search``;
+4. reloads the tables (``refresh``), as after a change: seconds, and the peak RSS during the reload above the
+   RSS before it (how long the old and new tables live side by side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("QUOTEBOT_SCALE_CACHE", Path.home() / ".cache" / "quotebot" / "scale"))
+CANDIDATES = 50
+
+
+def questions(shared: Path, n: int, seed: int = 0) -> list[str]:
+    files = [
+        shared / "eval/squad/dev.jsonl",
+        shared / "eval/squad/test.jsonl",
+        shared / "eval/scifact/questions.jsonl",
+        shared / "eval/djs-guide/questions_dev.jsonl",
+        shared / "eval/pycord-guide/questions_dev.jsonl",
+        shared / "eval/pycord-guide/questions_test.jsonl",
+    ]
+    qs = [json.loads(line)["question"] for f in files if f.is_file() for line in f.open(encoding="utf-8")]
+    random.Random(seed).shuffle(qs)
+    return qs[:n]
+
+
+def _status() -> dict[str, int]:
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) // 1024  # MB
+    return out
+
+
+def _reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def child(store_dir: str, qs: list[str]) -> dict:
+    """One measurement process (the ``index`` package comes from PYTHONPATH)."""
+    import gc
+
+    from index.config import IndexSettings
+    from index.embedding import get_embedder, vectors_of
+    from index.retrieve import Retriever
+    from index.store import Store
+
+    embedder = get_embedder()
+    embedder.embed_query("warm up the encoder")
+    gc.collect()
+    base = _status()["VmRSS"]
+    _reset_peak()
+    settings = IndexSettings(_env_file=None, store_dir=Path(store_dir), refresh_seconds=3600)
+    t0 = time.perf_counter()
+    store = Store.open(settings, model=embedder.name, dim=embedder.dim, vectors=vectors_of(embedder))
+    retriever = Retriever(store, embedder, settings)
+    load = time.perf_counter() - t0
+    gc.collect()
+    after_load = _status()
+    for q in qs[:5]:
+        retriever.search(q)
+        store.query_passages(embedder.embed_query(q), CANDIDATES)
+    floor, search = [], []
+    for q in qs:
+        t = time.perf_counter()
+        store.query_passages(embedder.embed_query(q), CANDIDATES)
+        floor.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        retriever.search(q)
+        search.append((time.perf_counter() - t) * 1000)
+    gc.collect()
+    before_reload = _status()["VmRSS"]
+    _reset_peak()
+    t0 = time.perf_counter()
+    retriever.refresh()
+    reload = time.perf_counter() - t0
+    gc.collect()
+    after = _status()
+    retriever.close()
+    return {
+        "passages": retriever.passage_count(),
+        "base_mb": base,
+        "rss_mb": after_load["VmRSS"],
+        "tables_mb": after_load["VmRSS"] - base,
+        "load_peak_mb": after_load["VmHWM"],
+        "load_s": round(load, 2),
+        "floor_p50": statistics.median(floor),
+        "floor_p95": _pct(floor, 0.95),
+        "search_p50": statistics.median(search),
+        "search_p95": _pct(search, 0.95),
+        "ratio_p50": statistics.median(search) / statistics.median(floor),
+        "reload_s": round(reload, 2),
+        "reload_extra_peak_mb": after["VmHWM"] - before_reload,
+        "rss_after_reload_mb": after["VmRSS"],
+    }
+
+
+def run_child(code: Path, store_dir: Path, qs: list[str]) -> dict:
+    env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{ROOT / 'benchmarks'}"}
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(store_dir)],
+        input=json.dumps(qs),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=code,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    return (
+        f"nproc {os.cpu_count()}; CPU {cpu}; {int(mem) // 1024 // 1024} GiB; Python {platform.python_version()}; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--sizes", default="5000,50000,100000")
+    ap.add_argument("--questions", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--code", type=Path, action="append", default=None, help="checkouts to compare")
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, json.loads(sys.stdin.read()))))
+        return
+    if not (args.shared / "eval").is_dir():
+        print(f"skipped: {args.shared / 'eval'} not found (the generator recombines its corpora)")
+        return
+    from scalegen import prepared_store
+    from vector_cache import CachedEmbedder
+
+    from index.embedding import get_embedder
+
+    codes = args.code or [ROOT]
+    qs = questions(args.shared, args.questions)
+    embedder = CachedEmbedder(get_embedder(), CACHE / "vectors.sqlite")
+    print(f"Machine: {machine()}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        settings, info = prepared_store(size, CACHE, args.shared, embedder)
+        print(f"\n{size} passages: {json.dumps(info)}")
+        results: dict[Path, list[dict]] = {c: [] for c in codes}
+        for _ in range(args.rounds):
+            for code in codes:
+                results[code].append(run_child(code, Path(settings.store_dir), qs))
+        for code, runs in results.items():
+            for r in runs:
+                print(f"  {code.name or code}: {json.dumps(r)}")
+
+
+if __name__ == "__main__":
+    main()
