@@ -385,9 +385,12 @@ class Retriever:
         if state.memory_search or self._failing:
             return _nearest_rows(state.vectors, qv, n, allowed)
         try:
-            found = self.store.query_passages(qv, n, doc_id)
+            found = self.store.query_passages(qv, n, doc_id, total=len(state))
         except Exception as error:  # noqa: BLE001 - the tables in memory still answer
-            self._note_failure(error)
+            level = logging.DEBUG if self._failing else logging.WARNING
+            log.log(level, "Chroma's index did not answer (%s): searching the tables in memory", error)
+            self._failing = True  # until a freshness check reaches the store again
+            self._checked = min(self._checked, time.monotonic() - self.settings.refresh_seconds)
             return _nearest_rows(state.vectors, qv, n, allowed)
         return [r for pid, _ in found if (r := state.row_of.get(pid)) is not None]
 

@@ -32,6 +32,7 @@ _STRINGS = ("ids", "texts", "spans_raw", "blocks_raw", "sections_raw")
 _ARRAYS = ("doc", "numbers", "markup", "vectors", "unit_ptr", "unit_vectors", "pair_norm")
 _DOC_LISTS = ("doc_ids", "versions", "sources_of", "titles", "page_urls")
 _save_lock = threading.Lock()
+_pending: list[threading.Thread] = []
 
 
 def _layout() -> str:
@@ -46,10 +47,11 @@ def path_for(store: Store, settings: IndexSettings) -> Path:
     url = settings.server_url()
     if url is None:
         return Path(settings.store_dir) / "tables.npz"
+    from .embedding import EncoderSettings
     from .export import default_cache_dir
 
     key = hashlib.sha1(f"{url}|{settings.collection}".encode()).hexdigest()[:16]
-    return default_cache_dir() / "tables" / f"{key}.npz"
+    return (EncoderSettings().cache_dir or default_cache_dir()) / "tables" / f"{key}.npz"
 
 
 def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -106,8 +108,17 @@ def save(store: Store, settings: IndexSettings, t: tables.Tables, *, wait: bool 
 
     if wait:
         write()
-    else:
-        threading.Thread(target=write, name="quotebot-tables-save", daemon=True).start()
+        return
+    thread = threading.Thread(target=write, name="quotebot-tables-save", daemon=True)
+    _pending[:] = [t for t in _pending if t.is_alive()]
+    _pending.append(thread)
+    thread.start()
+
+
+def wait() -> None:
+    """Wait for the saves started so far (benchmarks, tests)."""
+    while _pending:
+        _pending.pop().join()
 
 
 def load(store: Store, settings: IndexSettings) -> tables.Tables | None:

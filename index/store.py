@@ -792,10 +792,12 @@ class Store:
 
     @_resilient
     def query_passages(
-        self, vector: np.ndarray, n: int, doc_id: str | None = None
+        self, vector: np.ndarray, n: int, doc_id: str | None = None, *, total: int | None = None
     ) -> list[tuple[str, float]]:
-        """(passage_id, cosine similarity) of the ``n`` nearest passages, best first."""
-        total = self._passages.count()
+        """(passage_id, cosine similarity) of the ``n`` nearest passages, best first. ``total``: the number of
+        passages when the caller knows it (saves a count)."""
+        if total is None:
+            total = self._passages.count()
         if total == 0 or n <= 0:
             return []
         got = self._passages.query(
