@@ -65,27 +65,53 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def child(store_dir: str, qs: list[str]) -> dict:
-    """One measurement process (the ``index`` package comes from PYTHONPATH)."""
+def _snapshot_wait() -> None:
+    try:
+        from index import snapshot
+    except ImportError:  # code from before saved tables
+        return
+    snapshot.wait()
+
+
+def child(store_dir: str, qs: list[str], phase: str) -> dict:
+    """One measurement process (the ``index`` package comes from PYTHONPATH). ``cold``: no saved tables, every
+    row read from Chroma; ``warm``: the tables saved by the cold run, then the questions and a reload."""
     import gc
 
     from index.config import IndexSettings
     from index.embedding import get_embedder, vectors_of
+    from index.models import Document
     from index.retrieve import Retriever
     from index.store import Store
 
     embedder = get_embedder()
     embedder.embed_query("warm up the encoder")
+    if phase == "cold":
+        (Path(store_dir) / "tables.npz").unlink(missing_ok=True)
     gc.collect()
     base = _status()["VmRSS"]
     _reset_peak()
     settings = IndexSettings(_env_file=None, store_dir=Path(store_dir), refresh_seconds=3600)
     t0 = time.perf_counter()
-    store = Store.open(settings, model=embedder.name, dim=embedder.dim, vectors=vectors_of(embedder))
+    store = Store.open(
+        settings, model=embedder.name, dim=embedder.dim, vectors=vectors_of(embedder), write=True
+    )
     retriever = Retriever(store, embedder, settings)
     load = time.perf_counter() - t0
     gc.collect()
     after_load = _status()
+    out = {
+        "passages": retriever.passage_count(),
+        "base_mb": base,
+        "rss_mb": after_load["VmRSS"],
+        "tables_mb": after_load["VmRSS"] - base,
+        "load_peak_mb": after_load["VmHWM"],
+        "load_s": round(load, 2),
+    }
+    if phase == "cold":
+        _snapshot_wait()
+        retriever.close()
+        return out
     total = store.count()
 
     def chroma_query(vector):
@@ -106,6 +132,11 @@ def child(store_dir: str, qs: list[str]) -> dict:
         retriever.search(q)
         search.append((time.perf_counter() - t) * 1000)
     gc.collect()
+    # a change: one document removed (its marker), then put back
+    marker = sorted(store.markers().values(), key=lambda m: m.doc_id)[0]
+    text = store.document_text(marker.doc_id) or ""
+    store.delete_marker(marker.doc_id)
+    store.bump_generation()
     before_reload = _status()["VmRSS"]
     _reset_peak()
     t0 = time.perf_counter()
@@ -113,29 +144,70 @@ def child(store_dir: str, qs: list[str]) -> dict:
     reload = time.perf_counter() - t0
     gc.collect()
     after = _status()
+    store.file_hashes[marker.doc_id] = marker.file_hash
+    doc = Document(marker.doc_id, marker.source, marker.title, text, marker.version)
+    store.set_marker(doc, marker.passages)
+    store.bump_generation()
+    retriever.refresh()
+    _snapshot_wait()
     retriever.close()
-    return {
-        "passages": retriever.passage_count(),
-        "base_mb": base,
-        "rss_mb": after_load["VmRSS"],
-        "tables_mb": after_load["VmRSS"] - base,
-        "load_peak_mb": after_load["VmHWM"],
-        "load_s": round(load, 2),
-        "floor_p50": statistics.median(floor),
-        "floor_p95": _pct(floor, 0.95),
-        "search_p50": statistics.median(search),
-        "search_p95": _pct(search, 0.95),
-        "ratio_p50": statistics.median(search) / statistics.median(floor),
+    return out | {
+        "rss_after_queries_mb": before_reload,
+        "floor_p50": round(statistics.median(floor), 2),
+        "floor_p95": round(_pct(floor, 0.95), 2),
+        "search_p50": round(statistics.median(search), 2),
+        "search_p95": round(_pct(search, 0.95), 2),
+        "ratio_p50": round(statistics.median(search) / statistics.median(floor), 2),
         "reload_s": round(reload, 2),
         "reload_extra_peak_mb": after["VmHWM"] - before_reload,
         "rss_after_reload_mb": after["VmRSS"],
     }
 
 
-def run_child(code: Path, store_dir: Path, qs: list[str]) -> dict:
+def agreement(store_dir: str, qs: list[str]) -> dict:
+    """Answers of the Chroma-backed search (float16 tables, Chroma's neighbours) against the exact in-memory
+    search (float32, every passage and unit scanned) on the same store: how often they agree."""
+    from index.config import IndexSettings
+    from index.embedding import get_embedder, vectors_of
+    from index.retrieve import Retriever
+    from index.store import Store
+
+    embedder = get_embedder()
+    out = {}
+    runs = {}
+    for name, limit in (("memory", 10**9), ("chroma", 0)):
+        settings = IndexSettings(
+            _env_file=None, store_dir=Path(store_dir), refresh_seconds=3600, memory_search_passages=limit
+        )
+        store = Store.open(settings, model=embedder.name, dim=embedder.dim, vectors=vectors_of(embedder))
+        retriever = Retriever(store, embedder, settings)
+        runs[name] = [retriever.search(q, 3) for q in qs]
+        retriever.close()
+        Store.forget(Path(store_dir))
+    pairs = list(zip(runs["memory"], runs["chroma"], strict=True))
+    out["questions"] = len(pairs)
+    out["same_top1"] = sum(
+        [h.passage_id for h in a.hits[:1]] == [h.passage_id for h in b.hits[:1]] for a, b in pairs
+    ) / len(pairs)
+    out["same_top3_set"] = sum(
+        {h.passage_id for h in a.hits} == {h.passage_id for h in b.hits} for a, b in pairs
+    ) / len(pairs)
+    out["same_answered"] = sum(a.answered == b.answered for a, b in pairs) / len(pairs)
+    out["max_top1_score_diff"] = max(
+        (
+            abs(a.hits[0].score - b.hits[0].score)
+            for a, b in pairs
+            if a.hits and b.hits and a.hits[0].passage_id == b.hits[0].passage_id
+        ),
+        default=0.0,
+    )
+    return out
+
+
+def run_child(code: Path, store_dir: Path, qs: list[str], phase: str) -> dict:
     env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{ROOT / 'benchmarks'}"}
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(store_dir)],
+        [sys.executable, __file__, "--child", str(store_dir), "--phase", phase],
         input=json.dumps(qs),
         capture_output=True,
         text=True,
@@ -164,14 +236,18 @@ def machine() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--phase", default="warm", help=argparse.SUPPRESS)
     ap.add_argument("--sizes", default="5000,50000,100000")
     ap.add_argument("--questions", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--code", type=Path, action="append", default=None, help="checkouts to compare")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--agreement", action="store_true", help="also compare Chroma-backed and exact search")
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, json.loads(sys.stdin.read()))))
+        qs = json.loads(sys.stdin.read())
+        result = agreement(args.child, qs) if args.phase == "agree" else child(args.child, qs, args.phase)
+        print(json.dumps(result))
         return
     if not (args.shared / "eval").is_dir():
         print(f"skipped: {args.shared / 'eval'} not found (the generator recombines its corpora)")
@@ -188,13 +264,14 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         settings, info = prepared_store(size, CACHE, args.shared, embedder)
         print(f"\n{size} passages: {json.dumps(info)}")
-        results: dict[Path, list[dict]] = {c: [] for c in codes}
         for _ in range(args.rounds):
-            for code in codes:
-                results[code].append(run_child(code, Path(settings.store_dir), qs))
-        for code, runs in results.items():
-            for r in runs:
-                print(f"  {code.name or code}: {json.dumps(r)}")
+            for code in codes:  # interleaved: each variant's cold start, then its warm start and questions
+                for phase in ("cold", "warm"):
+                    r = run_child(code, Path(settings.store_dir), qs, phase)
+                    print(f"  {code.name or code} {phase}: {json.dumps(r)}", flush=True)
+        if args.agreement:
+            r = run_child(ROOT, Path(settings.store_dir), qs, "agree")
+            print(f"  agreement (exact in memory vs Chroma neighbours): {json.dumps(r)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -95,8 +95,11 @@ class Retriever:
         self._checker: threading.Thread | None = None
         self._lost_said = False
         self.last_note: str | None = None  # what the last reindex had to repair first, for the admin
+        self._saved_generation: str | None = None
         self._state = self._load()
         self._checked = time.monotonic()
+        _return_free_memory()  # the store reads' buffers
+        self._save()
 
     @classmethod
     def open(
@@ -128,15 +131,22 @@ class Retriever:
         service, or the snapshot saved by the last process), not read again."""
         if previous is None:
             previous = snapshot.load(self.store, self.settings)
+            self._saved_generation = previous.generation if previous is not None else None
         state = Tables.load(self.store, previous, self.settings.memory_search_passages)
         for _ in range(RELOAD_ATTEMPTS - 1):
             if self.store.generation() == state.generation:
                 break
             log.info("the store changed while the retrieval tables were read; reading again")
             state = Tables.load(self.store, state, self.settings.memory_search_passages)
-        if previous is None or previous.generation != state.generation:
-            snapshot.save(self.store, self.settings, state)
         return state
+
+    def _save(self) -> None:
+        """Save the tables in service for the next start, once per generation (after the swap, so that the
+        writing never overlaps the old and the new tables)."""
+        state = self._state
+        if state.generation != self._saved_generation:
+            self._saved_generation = state.generation
+            snapshot.save(self.store, self.settings, state)
 
     def _reload(self) -> None:
         try:
@@ -150,6 +160,7 @@ class Retriever:
         self._checked = time.monotonic()
         self._recovered()
         _return_free_memory()
+        self._save()
 
     def _recovered(self) -> None:
         if self._failing:

@@ -218,7 +218,9 @@ def build(
         kept_docs = {
             d
             for i, d in enumerate(previous.doc_ids)
-            if live.get(d) == previous.versions[i] and len(previous.by_doc.get(d, ())) == markers[d].passages
+            if live.get(d) == previous.versions[i]
+            and len(previous.by_doc.get(d, ())) == markers[d].passages
+            and all(_complete(previous, r) for r in previous.by_doc[d])
         }
         fetch = sorted(d for d in live if d not in kept_docs)
         if not fetch and len(kept_docs) == len(previous.doc_ids):
@@ -335,6 +337,12 @@ def build(
         by_doc=by_doc,
         title_marks=title_marks(sources),
     )
+
+
+def _complete(t: Tables, row: int) -> bool:
+    """Whether row ``row`` has a vector for each of its units (else its document is read again)."""
+    raw = t.spans_raw[row]
+    return int(t.unit_ptr[row + 1] - t.unit_ptr[row]) == (raw.count(",") + 1 if raw else 0)
 
 
 def _sources(markers: dict, by_doc: dict[str, list[int]]) -> list[SourceInfo]:
