@@ -107,7 +107,7 @@ def collect(retriever, questions: list[Question]) -> list[QData]:
     for q in questions:
         text = " ".join(q.question.split())
         small = is_small_talk(text, tokenize(text))
-        ranked = retriever._rank(state, text, "hybrid", None)
+        ranked = retriever._rank(state, text, "hybrid", None, full=True)
         feats, rel, docs, named = [], [], [], []
         qfeat = [0.0] * len(QUESTION_FEATURES)
         q_fold, q_tokens = fold(text), set(tokenize(text))
@@ -121,7 +121,9 @@ def collect(retriever, questions: list[Question]) -> list[QData]:
             docs.append(doc_index.setdefault(p.doc_id, len(doc_index)))
             from index.retrieve import _names_document
 
-            named.append(_names_document(p, q_fold, q_tokens, state.title_marks.get(p.doc_id, ())))
+            named.append(
+                _names_document(p.source, p.title, q_fold, q_tokens, state.title_marks.get(p.doc_id, ()))
+            )
         out.append(
             QData(
                 q.id,

@@ -334,7 +334,12 @@ def chunk_document(doc: Document) -> list[Passage]:
 def contextual_header(p: Passage) -> str:
     """Title and the section path above the passage (the headings its own text does not contain)."""
     first_is_heading = bool(p.blocks) and p.blocks[0].kind == "heading" and p.blocks[0].start == 0
-    path = list(p.section[:-1] if first_is_heading else p.section)
-    if path and path[0] == p.title:
+    return header_of(p.title, p.section, first_is_heading)
+
+
+def header_of(title: str, section: tuple[str, ...], first_is_heading: bool) -> str:
+    """``contextual_header`` from its parts: whether the passage starts with a heading (the last of its path)."""
+    path = list(section[:-1] if first_is_heading else section)
+    if path and path[0] == title:
         del path[0]
-    return SECTION_SEP.join((p.title, *path))
+    return SECTION_SEP.join((title, *path))

@@ -66,6 +66,12 @@ class IndexSettings(BaseSettings):
     store_timeout: float = Field(
         15.0, gt=0, description="Seconds a Chroma server call may take before it counts as unreachable."
     )
+    memory_search_passages: int = Field(
+        20_000,
+        ge=0,
+        description="Up to this many passages, nearest neighbours are found by an exact scan of the tables in "
+        "memory (float32 vectors); above, by Chroma's index, and the tables keep float16 vectors.",
+    )
     refresh_seconds: float = Field(
         2.0, ge=0.0, description="How often a retriever checks the store for changes by other processes."
     )

@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 # Logistic blend weights: grid search (5,832 settings) for mean(hit@1 + hit@3 + MRR/2) over six dev sets, each
 # weighted equally: tests/data/seed_eval.jsonl (news seeds), ../shared/eval/seed_questions_dev.jsonl,
 # tests/data/docs_eval_dev.jsonl (the documentation fixture site), the discord.js Guide dev questions (shared
@@ -92,3 +94,20 @@ def blend(e: Evidence) -> float:
 def rrf(ranks: list[int | None]) -> float:
     """Reciprocal-rank fusion of 0-based ranks (None = not retrieved by that ranker)."""
     return sum(1.0 / (RRF_K + r + 1) for r in ranks if r is not None)
+
+
+def blend_arrays(e: dict[str, np.ndarray]) -> np.ndarray:
+    """``blend`` of many candidates at once: ``e`` maps each ``Evidence`` field to an array."""
+    z = (
+        W_DENSE * e["dense"]
+        + W_SENTENCE * e["sentence"]
+        + W_LEXICAL * e["lexical"]
+        + W_COVERAGE * e["coverage"]
+        + W_SENTENCE_COVERAGE * e["sentence_coverage"]
+        + W_HEADING * e["heading"]
+        + W_FAQ * e["faq"]
+        + W_HEADING_COVERAGE * e["heading_coverage"]
+        + W_UNKNOWN * e["unknown"]
+        + BIAS
+    )
+    return 1.0 / (1.0 + np.exp(-z))

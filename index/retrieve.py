@@ -8,21 +8,21 @@ import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from . import links, ranking
-from .chunking import contextual_header, is_question
+from . import links, ranking, snapshot
 from .config import IndexSettings
 from .embedding import Embedder, vectors_of
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
-from .lexical import LexicalIndex, covered, fold, tokenize
+from .lexical import flat_rows, fold, rows_containing, tokenize
 from .models import Answer, Hit, IndexReport, Passage, SourceInfo
 from .smalltalk import is_small_talk
 from .store import Store
+from .tables import Tables, section_heads
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,6 @@ NEAR_DUPLICATE = 0.8  # Jaccard similarity of token sets above which two passage
 # Confidence rules of the single-evidence modes (the hybrid rule lives in ranking.py).
 DENSE_THRESHOLD = 0.5
 BM25_THRESHOLD = 0.75
-# Whether the BM25 field of a sectioned document's passage includes its contextual header (title, section path).
-LEXICAL_HEADER = True
 RELOAD_ATTEMPTS = 3  # reads of a moving store before serving the newest one anyway
 
 
@@ -71,114 +69,17 @@ def validate_question(question: str) -> str:
     return q
 
 
-@dataclass
-class _State:
-    generation: str
-    passages: list[Passage]
-    vectors: np.ndarray  # passage embeddings, row-aligned with ``passages``
-    sent_vectors: np.ndarray
-    sent_rows: list[np.ndarray]  # per passage row: indices into sent_vectors, in sentence order
-    sent_owner: np.ndarray  # per sentence vector: its passage row
-    section_heads: list[np.ndarray]  # per passage row: unit vectors of the headings above it and in it
-    question_heads: list[np.ndarray]  # per passage row: which of those headings are questions
-    heading_sets: list[frozenset[str]]  # per passage row: the tokens of its section paths
-    pair_vectors: np.ndarray  # normalised mean of each two adjacent sentence vectors of one passage
-    pair_rows: list[np.ndarray]  # per passage row: indices into pair_vectors, in sentence order
-    lexical: LexicalIndex
-    sources: list[SourceInfo]
-    row_of: dict[str, int] = field(default_factory=dict)
-    by_doc: dict[str, list[int]] = field(default_factory=dict)
-    title_marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, store: Store) -> _State:
-        generation = store.generation()
-        markers = store.markers()
-        stored, stored_vectors = store.passages_with_vectors()
-        keep = [i for i, p in enumerate(stored) if (m := markers.get(p.doc_id)) and m.version == p.version]
-        keep.sort(key=lambda i: (stored[i].source, stored[i].ordinal))
-        live = [stored[i] for i in keep]
-        vectors = stored_vectors[keep] if keep else np.zeros((0, store.dim), dtype=np.float32)
-        row_of = {p.passage_id: i for i, p in enumerate(live)}
-        sv = store.sentence_vectors()
-        keep = [j for j, pid in enumerate(sv.passage_ids) if pid in row_of]
-        order = sorted(keep, key=lambda j: (row_of[sv.passage_ids[j]], sv.index[j]))
-        sent_vectors = sv.vectors[order] if order else np.zeros((0, store.dim), dtype=np.float32)
-        owner = np.asarray([row_of[sv.passage_ids[j]] for j in order], dtype=np.int64)
-        sent_rows: list[list[int]] = [[] for _ in live]
-        for k, row in enumerate(owner.tolist()):
-            sent_rows[row].append(k)
-        pair_vectors, pair_rows = _pairs(sent_vectors, owner, len(live))
-        section_heads, question_heads = _section_heads(live, sent_rows)
-        by_doc: dict[str, list[int]] = {}
-        for i, p in enumerate(live):
-            by_doc.setdefault(p.doc_id, []).append(i)
-        counts = {d: len(rows) for d, rows in by_doc.items()}
-        sources = sorted(
-            (SourceInfo(m.doc_id, m.source, m.title, counts.get(m.doc_id, 0)) for m in markers.values()),
-            key=lambda s: (s.title.casefold(), s.source),
-        )
-        return cls(
-            generation=generation,
-            passages=live,
-            vectors=vectors,
-            sent_vectors=sent_vectors,
-            sent_rows=[np.asarray(r, dtype=np.int64) for r in sent_rows],
-            sent_owner=owner,
-            section_heads=section_heads,
-            question_heads=question_heads,
-            heading_sets=[frozenset(t for b in p.blocks for h in b.path for t in tokenize(h)) for p in live],
-            pair_vectors=pair_vectors,
-            pair_rows=pair_rows,
-            lexical=LexicalIndex(
-                [p.text for p in live],
-                [p.sentences for p in live],
-                headers=[contextual_header(p) if LEXICAL_HEADER and p.markup else "" for p in live],
-            ),
-            sources=sources,
-            row_of=row_of,
-            by_doc=by_doc,
-            title_marks=_title_marks(sources),
-        )
+_State = Tables  # the tables a retriever answers from (index/tables.py)
 
 
 @dataclass(frozen=True)
 class _Scored:
     row: int
     score: float
-    sentence_sims: np.ndarray
-    pair_sims: np.ndarray
+    qv: np.ndarray | None = (
+        None  # the question's vector (None in bm25 mode): the hit's focus is computed from it
+    )
     evidence: ranking.Evidence | None = None
-
-
-def _section_heads(
-    live: list[Passage], sent_rows: list[list[int]]
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per passage row (rows in document order): the unit vectors of the headings of its section path, those
-    above the passage (in earlier passages) and those inside it; and for each, whether it is a question."""
-    heads: list[np.ndarray] = []
-    questions: list[np.ndarray] = []
-    stack: list[tuple[int, int, bool]] = []  # (heading level, unit vector index, question)
-    doc = None
-    for row, p in enumerate(live):
-        if p.doc_id != doc:
-            doc, stack = p.doc_id, []
-        inside: list[tuple[int, bool]] = []
-        units = sent_rows[row]
-        for k, (a, b) in enumerate(p.sentences):
-            blk = p.block_at(a)
-            if blk is None or blk.kind != "heading" or k >= len(units):
-                continue
-            while stack and stack[-1][0] >= blk.level:
-                stack.pop()
-            q = is_question(p.text[a:b])
-            inside.append((units[k], q))
-            stack.append((blk.level, units[k], q))
-        seen = {j for j, _ in inside}
-        both = [(j, q) for _, j, q in stack if j not in seen] + inside
-        heads.append(np.asarray([j for j, _ in both], dtype=np.int64))
-        questions.append(np.asarray([q for _, q in both], dtype=bool))
-    return heads, questions
 
 
 class Retriever:
@@ -194,8 +95,11 @@ class Retriever:
         self._checker: threading.Thread | None = None
         self._lost_said = False
         self.last_note: str | None = None  # what the last reindex had to repair first, for the admin
+        self._saved_generation: str | None = None
         self._state = self._load()
         self._checked = time.monotonic()
+        _return_free_memory()  # the store reads' buffers
+        self._save()
 
     @classmethod
     def open(
@@ -220,28 +124,43 @@ class Retriever:
         with self._lock:
             self._reload()
 
-    def _load(self) -> _State:
+    def _load(self, previous: Tables | None = None) -> Tables:
         """Tables read while the store stood still: the generation is the same before and after the read,
         else it is read again (up to RELOAD_ATTEMPTS times; then the newest read serves until the next
-        check)."""
-        state = _State.load(self.store)
+        check). Rows of documents whose version did not change are taken from ``previous`` (the tables in
+        service, or the snapshot saved by the last process), not read again."""
+        if previous is None:
+            previous = snapshot.load(self.store, self.settings)
+            self._saved_generation = previous.generation if previous is not None else None
+        state = Tables.load(self.store, previous, self.settings.memory_search_passages)
         for _ in range(RELOAD_ATTEMPTS - 1):
             if self.store.generation() == state.generation:
                 break
             log.info("the store changed while the retrieval tables were read; reading again")
-            state = _State.load(self.store)
+            state = Tables.load(self.store, state, self.settings.memory_search_passages)
         return state
+
+    def _save(self) -> None:
+        """Save the tables in service for the next start, once per generation (after the swap, so that the
+        writing never overlaps the old and the new tables)."""
+        state = self._state
+        if state.generation != self._saved_generation:
+            self._saved_generation = state.generation
+            snapshot.save(self.store, self.settings, state)
 
     def _reload(self) -> None:
         try:
-            self._state = self._load()
+            state = self._load(self._state)
         except Exception as error:  # noqa: BLE001 - a reload must never fail a question
             self._note_failure(error)
             self._checked = -float("inf")  # try again at the next request
             return
+        self._state = state
+        del state
         self._checked = time.monotonic()
         self._recovered()
         _return_free_memory()
+        self._save()
 
     def _recovered(self) -> None:
         if self._failing:
@@ -354,16 +273,15 @@ class Retriever:
             doc_id, _, rest = passage_id.partition("-")
             ordinal = rest.rpartition("-")[2]
             rows = state.by_doc.get(doc_id, [])
-            match = [r for r in rows if ordinal.isdigit() and state.passages[r].ordinal == int(ordinal)]
+            match = [r for r in rows if ordinal.isdigit() and int(state.numbers[r, 0]) == int(ordinal)]
             if not match:
                 return None, None, None
             row = match[0]
-        this = state.passages[row]
-        rows = state.by_doc[this.doc_id]
+        rows = state.by_doc[state.doc_of(row)]
         pos = rows.index(row)
-        before = state.passages[rows[pos - 1]] if pos > 0 else None
-        after = state.passages[rows[pos + 1]] if pos + 1 < len(rows) else None
-        return before, this, after
+        before = state.passage(rows[pos - 1]) if pos > 0 else None
+        after = state.passage(rows[pos + 1]) if pos + 1 < len(rows) else None
+        return before, state.passage(row), after
 
     # -- search ----------------------------------------------------------------------------------------------
     def search(
@@ -402,20 +320,24 @@ class Retriever:
             return self.settings.min_score
         return ranking.CONFIDENCE_THRESHOLD
 
-    def _rank(self, state: _State, q: str, mode: str, doc_id: str | None) -> list[_Scored]:
-        allowed = set(state.by_doc.get(doc_id, [])) if doc_id else None
-        qv = self.embedder.embed_query(q) if mode != "bm25" else None
+    def _rank(
+        self, state: Tables, q: str, mode: str, doc_id: str | None, *, full: bool = False
+    ) -> list[_Scored]:
+        """Candidates scored and sorted, best first. ``full``: every evidence field is computed (for fitting the
+        blend); otherwise fields whose blend weight is 0 are left at 0, which changes no score."""
+        allowed = state.by_doc.get(doc_id, []) if doc_id else None
+        qv = np.asarray(self.embedder.embed_query(q), dtype=np.float32) if mode != "bm25" else None
         q_tokens = state.lexical.query_tokens(q)
         q_weights = state.lexical.weights(q_tokens)
         unknown = state.lexical.unknown_share(q_tokens)
         candidates: dict[int, None] = {}
         if qv is not None:
-            for row in _nearest_rows(state.vectors, qv, CANDIDATES + 10, allowed):
+            for row in self._dense_rows(state, qv, CANDIDATES + 10, allowed, doc_id):
                 candidates[row] = None
-        bm = state.lexical.scores(q_tokens) if mode != "dense" else np.zeros(len(state.passages))
+        bm = state.lexical.scores(q_tokens) if mode != "dense" else np.zeros(len(state), dtype=np.float32)
         if allowed is not None:
             mask = np.zeros(len(bm), dtype=bool)
-            mask[list(allowed)] = True
+            mask[allowed] = True
             bm = np.where(mask, bm, 0.0)
         bm_max = float(bm.max()) if len(bm) else 0.0
         if mode != "dense" and bm_max > 0:
@@ -424,60 +346,121 @@ class Retriever:
             for row in top.tolist():
                 if bm[row] > 0:
                     candidates[row] = None
-        sent_all = pair_all = None
-        if mode == "hybrid" and len(state.sent_vectors):
-            sent_all = state.sent_vectors @ qv
-            pair_all = state.pair_vectors @ qv
+        sent_all = None
+        if mode == "hybrid" and state.memory_search and len(state.unit_vectors):
+            # exact unit-level candidates (in memory); above memory_search_passages the units are scored only
+            # for the candidates of the passage vectors and BM25 (see README, "Scaling out")
+            sent_all = state.unit_vectors @ qv
             n_best = min(CANDIDATES * 2, len(sent_all))
-            best_rows = state.sent_owner[np.argpartition(-sent_all, n_best - 1)[:n_best]]
-            for row in best_rows.tolist():
-                if allowed is None or row in allowed:
+            best = np.argpartition(-sent_all, n_best - 1)[:n_best]
+            owners = np.searchsorted(state.unit_ptr, best, side="right") - 1
+            allowed_set = set(allowed) if allowed is not None else None
+            for row in owners.tolist():
+                if allowed_set is None or row in allowed_set:
                     candidates[row] = None
-        scored: list[_Scored] = []
-        for row in candidates:
-            s_idx, p_idx = state.sent_rows[row], state.pair_rows[row]
-            if sent_all is not None:
-                sims, pair_sims = sent_all[s_idx], pair_all[p_idx]
-            elif qv is not None and len(s_idx):
-                sims, pair_sims = state.sent_vectors[s_idx] @ qv, state.pair_vectors[p_idx] @ qv
-            else:
-                sims, pair_sims = np.zeros(len(s_idx), dtype=np.float32), np.zeros(0, dtype=np.float32)
-            dense = float(state.vectors[row] @ qv) if qv is not None else 0.0
-            coverage = state.lexical.coverage(q_weights, row)
-            if mode == "dense":
-                score = max(0.0, min(1.0, dense))
-            elif mode == "bm25":
-                score = coverage * (float(bm[row]) / bm_max if bm_max > 0 else 0.0)
-            else:
-                best_unit = max(float(sims.max()) if len(sims) else dense, float(pair_sims.max(initial=-1.0)))
-                heads = state.section_heads[row]
-                head_sims = state.sent_vectors[heads] @ qv if len(heads) else np.zeros(0, dtype=np.float32)
-                q_heads = state.question_heads[row]
-                ev = ranking.Evidence(
-                    dense=dense,
-                    sentence=best_unit,
-                    lexical=float(bm[row]) / bm_max if bm_max > 0 else 0.0,
-                    coverage=coverage,
-                    sentence_coverage=state.lexical.sentence_coverage(q_weights, row),
-                    heading=float(head_sims.max()) if len(heads) else 0.0,
-                    faq=float(head_sims[q_heads].max()) if q_heads.any() else 0.0,
-                    heading_coverage=covered(q_weights, (state.heading_sets[row],)),
-                    unknown=unknown,
-                )
-                score = ranking.blend(ev)
-                scored.append(_Scored(row, score, sims, pair_sims, ev))
-                continue
-            scored.append(_Scored(row, score, sims, pair_sims))
-        if mode == "bm25":
-            scored.sort(key=lambda s: (-float(bm[s.row]), s.row))
-            # keep a [0, 1] score that is monotonic with the BM25 order
-            best = scored[0].score if scored else 0.0
-            scored = [_Scored(s.row, min(s.score, best), s.sentence_sims, s.pair_sims) for s in scored]
+        rows = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
+        if not len(rows):
+            return []
+        if mode == "dense":
+            dense = _dots(state.vectors, rows, qv)
+            scores = np.clip(dense, 0.0, 1.0)
+        elif mode == "bm25":
+            coverage = state.lexical.coverage_rows(q_weights, rows)
+            scores = coverage * (bm[rows] / bm_max if bm_max > 0 else 0.0)
         else:
-            scored.sort(key=lambda s: (-s.score, s.row))
-        return scored
+            ev = self._evidence(state, rows, qv, sent_all, q_weights, bm, bm_max, unknown, full)
+            scores = ranking.blend_arrays(ev)
+        if mode == "bm25":
+            order = sorted(range(len(rows)), key=lambda i: (-float(bm[rows[i]]), int(rows[i])))
+            # keep a [0, 1] score that is monotonic with the BM25 order
+            best = float(scores[order[0]])
+            return [_Scored(int(rows[i]), min(float(scores[i]), best), None) for i in order]
+        order = sorted(range(len(rows)), key=lambda i: (-float(scores[i]), int(rows[i])))
+        if mode == "dense":
+            return [_Scored(int(rows[i]), float(scores[i]), qv) for i in order]
+        return [
+            _Scored(
+                int(rows[i]),
+                float(scores[i]),
+                qv,
+                ranking.Evidence(**{k: float(v[i]) for k, v in ev.items()}) if full else None,
+            )
+            for i in order
+        ]
 
-    def _hygiene(self, state: _State, q: str, ranked: list[_Scored], named: bool, need: int) -> list[_Scored]:
+    def _dense_rows(
+        self, state: Tables, qv: np.ndarray, n: int, allowed: list[int] | None, doc_id: str | None
+    ) -> list[int]:
+        """The rows of the ``n`` passages nearest ``qv``: an exact scan of the tables in memory up to
+        ``memory_search_passages``; above, Chroma's index (one query), or the exact scan when Chroma fails."""
+        if state.memory_search or self._failing:
+            return _nearest_rows(state.vectors, qv, n, allowed)
+        try:
+            found = self.store.query_passages(qv, n, doc_id, total=len(state))
+        except Exception as error:  # noqa: BLE001 - the tables in memory still answer
+            level = logging.DEBUG if self._failing else logging.WARNING
+            log.log(level, "Chroma's index did not answer (%s): searching the tables in memory", error)
+            self._failing = True  # until a freshness check reaches the store again
+            self._checked = min(self._checked, time.monotonic() - self.settings.refresh_seconds)
+            return _nearest_rows(state.vectors, qv, n, allowed)
+        return [r for pid, _ in found if (r := state.row_of.get(pid)) is not None]
+
+    def _evidence(
+        self,
+        state: Tables,
+        rows: np.ndarray,
+        qv: np.ndarray,
+        sent_all: np.ndarray | None,
+        q_weights: dict[str, float],
+        bm: np.ndarray,
+        bm_max: float,
+        unknown: float,
+        full: bool,
+    ) -> dict[str, np.ndarray]:
+        """The blend's evidence (``ranking.Evidence`` fields) of every candidate row, as arrays."""
+        n = len(rows)
+        dense = _dots(state.vectors, rows, qv)
+        pos, owner = flat_rows(state.unit_ptr, rows)
+        sims = sent_all[pos] if sent_all is not None else _dots(state.unit_vectors, pos, qv)
+        best_unit = np.full(n, -np.inf)
+        np.maximum.at(best_unit, owner, sims)
+        pairs = np.flatnonzero(owner[:-1] == owner[1:]) if len(owner) > 1 else np.zeros(0, dtype=np.int64)
+        if len(pairs):
+            pair_sims = (sims[pairs] + sims[pairs + 1]) / np.maximum(state.pair_norm[pos[pairs]], 1e-12)
+            np.maximum.at(best_unit, owner[pairs], pair_sims)
+        best_unit = np.where(np.isfinite(best_unit), best_unit, dense)
+        total = sum(q_weights.values())
+        heading_cov = np.zeros(n)
+        if total > 0:
+            toks = list(q_weights)
+            ids = np.asarray([state.lexical.lexicon.ids.get(t, -1) for t in toks], dtype=np.int64)
+            present = rows_containing(state.headings.ptr, state.headings.ids, rows, ids)
+            heading_cov = present @ np.asarray([q_weights[t] for t in toks]) / total
+        ev = {
+            "dense": dense.astype(np.float64),
+            "sentence": best_unit.astype(np.float64),
+            "lexical": bm[rows] / bm_max if bm_max > 0 else np.zeros(n),
+            "coverage": state.lexical.coverage_rows(q_weights, rows),
+            "sentence_coverage": np.zeros(n),
+            "heading": np.zeros(n),
+            "faq": np.zeros(n),
+            "heading_coverage": heading_cov,
+            "unknown": np.full(n, unknown),
+        }
+        if full or ranking.W_SENTENCE_COVERAGE:
+            ev["sentence_coverage"] = np.asarray(
+                [state.lexical.sentence_coverage(q_weights, r) for r in rows]
+            )
+        if full or ranking.W_HEADING or ranking.W_FAQ:
+            for i, r in enumerate(rows.tolist()):
+                heads, q_heads = section_heads(state, r)
+                if len(heads):
+                    head_sims = _dots(state.unit_vectors, heads, qv)
+                    ev["heading"][i] = float(head_sims.max())
+                    ev["faq"][i] = float(head_sims[q_heads].max()) if q_heads.any() else 0.0
+        return ev
+
+    def _hygiene(self, state: Tables, q: str, ranked: list[_Scored], named: bool, need: int) -> list[_Scored]:
         """Drop near-duplicate texts; a document gives at most MAX_PER_DOCUMENT of the leading hits unless the
         question names it (its further passages move behind the other documents' hits, never out).
         Stops once ``need`` hits are certain."""
@@ -487,25 +470,34 @@ class Retriever:
         deferred: list[_Scored] = []
         per_doc: dict[str, int] = {}
         for s in ranked:
-            p = state.passages[s.row]
-            toks = state.lexical.token_set(s.row)
-            if any(_jaccard(toks, state.lexical.token_set(o.row)) >= NEAR_DUPLICATE for o in kept + deferred):
+            if any(state.lexical.jaccard(s.row, o.row) >= NEAR_DUPLICATE for o in kept + deferred):
                 continue
+            d = int(state.doc[s.row])
+            doc_id = state.doc_ids[d]
             capped = not named and not _names_document(
-                p, q_fold, q_tokens, state.title_marks.get(p.doc_id, ())
+                state.sources_of[d], state.titles[d], q_fold, q_tokens, state.title_marks.get(doc_id, ())
             )
-            if capped and per_doc.get(p.doc_id, 0) >= MAX_PER_DOCUMENT:
+            if capped and per_doc.get(doc_id, 0) >= MAX_PER_DOCUMENT:
                 deferred.append(s)
                 continue
-            per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
+            per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
             kept.append(s)
             if len(kept) >= need:
                 break
         return kept + deferred
 
-    def _hit(self, state: _State, s: _Scored) -> Hit:
-        p = state.passages[s.row]
-        focus = _focus(p, s.sentence_sims, s.pair_sims)
+    def _hit(self, state: Tables, s: _Scored) -> Hit:
+        p = state.passage(s.row)
+        units = state.units(s.row)
+        if s.qv is not None:
+            sims = _dots(state.unit_vectors, np.arange(units.start, units.stop), s.qv)
+            pair_sims = pair_similarities(sims, state.pair_norm[units])
+        else:
+            sims, pair_sims = (
+                np.zeros(units.stop - units.start, dtype=np.float32),
+                np.zeros(0, dtype=np.float32),
+            )
+        focus = _focus(p, sims, pair_sims)
         block = p.block_at(focus[0]) if focus else None
         if block is None and p.blocks:
             block = p.blocks[0]
@@ -537,70 +529,51 @@ def _return_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _nearest_rows(vectors: np.ndarray, qv: np.ndarray, n: int, allowed: set[int] | None) -> list[int]:
+def _nearest_rows(vectors: np.ndarray, qv: np.ndarray, n: int, allowed: list[int] | None) -> list[int]:
     """Rows of the ``n`` passage vectors most similar to ``qv`` (exact, from the tables in memory: a question
     never waits on the store, and answers while a Chroma server is down)."""
     if not len(vectors) or n <= 0:
         return []
-    sims = vectors @ qv
+    sims = vectors @ qv if vectors.dtype == np.float32 else _dots(vectors, np.arange(len(vectors)), qv)
     if allowed is not None:
         mask = np.full(len(sims), -np.inf, dtype=np.float32)
-        mask[list(allowed)] = 0.0
+        mask[allowed] = 0.0
         sims = sims + mask
     n = min(n, len(sims))
     top = np.argpartition(-sims, n - 1)[:n]
     return [int(r) for r in top[np.argsort(-sims[top], kind="stable")] if np.isfinite(sims[r])]
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 1.0 if a == b else 0.0
-    return len(a & b) / len(a | b)
+def _dots(vectors: np.ndarray, rows: np.ndarray, qv: np.ndarray) -> np.ndarray:
+    """Cosines of the given rows of ``vectors`` (float32 or float16) with ``qv``, in float32."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.float32)
+    return vectors[rows].astype(np.float32, copy=False) @ qv
 
 
-def _names_document(p: Passage, q_fold: str, q_tokens: set[str], marks: tuple[str, ...]) -> bool:
-    """Whether the question names ``p``'s document: its file name, most of its title's words, or a proper
-    noun that appears in this document's title and no other title."""
-    stem = p.source.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold()
+def pair_similarities(sims: np.ndarray, pair_norm: np.ndarray) -> np.ndarray:
+    """Cosines of the question with each two adjacent units of one passage (their normalised sum), from the
+    units' own cosines ``sims`` and the norms of the sums (``tables.Tables.pair_norm``). No vector is built."""
+    if len(sims) < 2:
+        return np.zeros(0, dtype=np.float32)
+    return ((sims[:-1] + sims[1:]) / np.maximum(pair_norm[:-1], 1e-12)).astype(np.float32)
+
+
+def _names_document(source: str, title: str, q_fold: str, q_tokens: set[str], marks: tuple[str, ...]) -> bool:
+    """Whether the question names a document: its file name, most of its title's words, or a proper noun that
+    appears in this document's title and no other title."""
+    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold()
     if len(stem) >= 4 and stem in q_fold:
         return True
     if any(m in q_tokens for m in marks):
         return True
-    title = _title_tokens(p.title)
-    return len(title) >= 2 and len(title & q_tokens) / len(title) >= 0.6
+    title_tokens = _title_tokens(title)
+    return len(title_tokens) >= 2 and len(title_tokens & q_tokens) / len(title_tokens) >= 0.6
 
 
 @functools.lru_cache(maxsize=4096)
 def _title_tokens(title: str) -> frozenset[str]:
     return frozenset(tokenize(title))
-
-
-def _title_marks(sources: list[SourceInfo]) -> dict[str, tuple[str, ...]]:
-    """Per document: tokens of capitalised title words found in no other document's title."""
-    words: dict[str, set[str]] = {}
-    for s in sources:
-        caps = [w for w in s.title.split() if w[:1].isupper()]
-        words[s.doc_id] = {t for w in caps for t in tokenize(w)}
-    seen: dict[str, int] = {}
-    for toks in words.values():
-        for t in toks:
-            seen[t] = seen.get(t, 0) + 1
-    return {d: tuple(sorted(t for t in toks if seen[t] == 1)) for d, toks in words.items()}
-
-
-def _pairs(sent_vectors: np.ndarray, owner: np.ndarray, n_rows: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Vectors for each two adjacent sentences of one passage (the normalised sum of theirs) and, per
-    passage row, the indices of its pairs in sentence order. No model call."""
-    first = np.flatnonzero(owner[:-1] == owner[1:]) if len(owner) > 1 else np.zeros(0, dtype=np.int64)
-    if not len(first):
-        return np.zeros((0, sent_vectors.shape[1]), dtype=np.float32), [np.zeros(0, dtype=np.int64)] * n_rows
-    summed = sent_vectors[first] + sent_vectors[first + 1]
-    norms = np.linalg.norm(summed, axis=1, keepdims=True)
-    vectors = (summed / np.maximum(norms, 1e-12)).astype(np.float32)
-    rows: list[list[int]] = [[] for _ in range(n_rows)]
-    for j, row in enumerate(owner[first].tolist()):
-        rows[row].append(j)
-    return vectors, [np.asarray(r, dtype=np.int64) for r in rows]
 
 
 def _focus(p: Passage, sims: np.ndarray, pair_sims: np.ndarray) -> tuple[int, int] | None:

@@ -78,6 +78,93 @@ class SentenceVectors:
     vectors: np.ndarray  # (n, dim), normalised
 
 
+@dataclass(frozen=True)
+class PassageColumns:
+    """Passages as columns (what the retrieval tables are built from, without a record per row)."""
+
+    ids: list[str]
+    texts: list[str]
+    doc_ids: list[str]
+    versions: list[str]
+    sources: list[str]
+    titles: list[str]
+    numbers: np.ndarray  # (n, 6) int32: ordinal, start, end, first paragraph, last paragraph, paragraph count
+    spans: list[str]  # unit spans, encoded (decode_spans)
+    blocks: list[str]  # blocks, encoded (decode_blocks)
+    sections: list[str]  # section path, JSON
+    page_urls: list[str]
+    markup: np.ndarray  # bool
+    vectors: np.ndarray  # (n, dim) float32
+
+
+_NUMBER_KEYS = ("ordinal", "start", "end", "p_first", "p_last", "p_count")
+
+
+def _columns(ids, texts, metas, vectors, dim: int, keep=None) -> PassageColumns:
+    rows = [i for i, m in enumerate(metas) if keep is None or keep(m)]
+    ms = [metas[i] for i in rows]
+    return PassageColumns(
+        ids=[ids[i] for i in rows],
+        texts=[texts[i] for i in rows],
+        doc_ids=[m["doc_id"] for m in ms],
+        versions=[m["version"] for m in ms],
+        sources=[m["source"] for m in ms],
+        titles=[m["title"] for m in ms],
+        numbers=np.asarray([[int(m[k]) for k in _NUMBER_KEYS] for m in ms], dtype=np.int32).reshape(-1, 6),
+        spans=[m.get("sentences", "") for m in ms],
+        blocks=[m.get("blocks", "") for m in ms],
+        sections=[m.get("section", "") for m in ms],
+        page_urls=[m.get("page_url") or "" for m in ms],
+        markup=np.asarray([bool(m.get("markup", False)) for m in ms], dtype=bool),
+        vectors=(
+            np.asarray([vectors[i] for i in rows], dtype=np.float32)
+            if rows
+            else np.zeros((0, dim), dtype=np.float32)
+        ),
+    )
+
+
+def concat_columns(parts: Sequence[PassageColumns], dim: int) -> PassageColumns:
+    if not parts:
+        return _columns([], [], [], [], dim)
+    if len(parts) == 1:
+        return parts[0]
+    lists = {
+        f: [x for p in parts for x in getattr(p, f)]
+        for f in (
+            "ids",
+            "texts",
+            "doc_ids",
+            "versions",
+            "sources",
+            "titles",
+            "spans",
+            "blocks",
+            "sections",
+            "page_urls",
+        )
+    }
+    return PassageColumns(
+        **lists,
+        numbers=np.concatenate([p.numbers for p in parts]),
+        markup=np.concatenate([p.markup for p in parts]),
+        vectors=np.concatenate([p.vectors for p in parts]),
+    )
+
+
+def decode_spans(value: str) -> tuple[tuple[int, int], ...]:
+    return _decode_spans(value)
+
+
+def decode_blocks(value: str) -> tuple[Block, ...]:
+    return _decode_blocks(value)
+
+
+def unit_id(passage_id: str, index: int) -> str:
+    """The record id of unit ``index`` of a passage in the sentences collection."""
+    return f"{passage_id}-s{index:03d}"
+
+
 def distance_to_similarity(distance: float) -> float:
     """Chroma's cosine distance -> cosine similarity. The one place this conversion happens."""
     return 1.0 - float(distance)
@@ -568,7 +655,7 @@ class Store:
         ids, metas = [], []
         for p in passages:
             for i in range(len(p.sentences)):
-                ids.append(f"{p.passage_id}-s{i:03d}")
+                ids.append(unit_id(p.passage_id, i))
                 metas.append({"passage_id": p.passage_id, "doc_id": p.doc_id, "version": p.version, "idx": i})
         if len(ids) != len(vectors):
             raise ValueError("one vector per sentence expected")
@@ -705,10 +792,12 @@ class Store:
 
     @_resilient
     def query_passages(
-        self, vector: np.ndarray, n: int, doc_id: str | None = None
+        self, vector: np.ndarray, n: int, doc_id: str | None = None, *, total: int | None = None
     ) -> list[tuple[str, float]]:
-        """(passage_id, cosine similarity) of the ``n`` nearest passages, best first."""
-        total = self._passages.count()
+        """(passage_id, cosine similarity) of the ``n`` nearest passages, best first. ``total``: the number of
+        passages when the caller knows it (saves a count)."""
+        if total is None:
+            total = self._passages.count()
         if total == 0 or n <= 0:
             return []
         got = self._passages.query(
@@ -720,3 +809,63 @@ class Store:
         ids = got["ids"][0] if got["ids"] else []
         dists = got["distances"][0] if got["distances"] else []
         return [(pid, distance_to_similarity(d)) for pid, d in zip(ids, dists, strict=True)]
+
+    # -- the retrieval tables' reads ---------------------------------------------------------------------
+    def collection_id(self) -> str:
+        """The passages collection's id: it changes when the collections are dropped and re-created."""
+        return str(self._passages.id)
+
+    @_resilient
+    def passage_columns(self, live: dict[str, str], doc_ids: Sequence[str] | None = None) -> PassageColumns:
+        """The passages of ``doc_ids`` (every document when None) whose version is ``live[doc_id]``, with their
+        embeddings, as columns."""
+
+        def keep(m: dict) -> bool:
+            return live.get(m["doc_id"]) == m["version"]
+
+        include = ["documents", "metadatas", "embeddings"]
+        parts: list[PassageColumns] = []
+        if doc_ids is None:
+            total = self._passages.count()
+            for offset in range(0, total, _BATCH * 5):
+                got = self._passages.get(include=include, limit=_BATCH * 5, offset=offset)
+                parts.append(
+                    _columns(
+                        got["ids"], got["documents"], got["metadatas"], got["embeddings"], self.dim, keep
+                    )
+                )
+        else:
+            for sl in _batches(len(doc_ids), 200):
+                chunk = list(doc_ids[sl])
+                where = {"doc_id": chunk[0]} if len(chunk) == 1 else {"doc_id": {"$in": chunk}}
+                got = self._passages.get(where=where, include=include)
+                parts.append(
+                    _columns(
+                        got["ids"], got["documents"], got["metadatas"], got["embeddings"], self.dim, keep
+                    )
+                )
+        return concat_columns(parts, self.dim)
+
+    @_resilient
+    def unit_vectors(
+        self, passage_ids: Sequence[str], counts: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The unit vectors of the given passages (``counts[i]`` units each), in passage and unit order, and per
+        passage whether all its units were found (a passage with a missing unit gets none)."""
+        ids = [unit_id(pid, i) for pid, n in zip(passage_ids, counts, strict=True) for i in range(n)]
+        found: dict[str, np.ndarray] = {}
+        for sl in _batches(len(ids), _BATCH * 5):
+            got = self._sentences.get(ids=ids[sl], include=["embeddings"])
+            found.update(zip(got["ids"], got["embeddings"], strict=True))
+        complete = np.ones(len(passage_ids), dtype=bool)
+        out: list[np.ndarray] = []
+        k = 0
+        for i, n in enumerate(counts):
+            mine = ids[k : k + n]
+            k += n
+            if all(u in found for u in mine):
+                out.extend(found[u] for u in mine)
+            else:
+                complete[i] = False
+        vectors = np.asarray(out, dtype=np.float32).reshape(-1, self.dim)
+        return vectors, complete

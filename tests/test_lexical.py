@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import bm25s
 import numpy as np
 import pytest
 
 from index.lexical import LexicalIndex, tokenize, words
 from index.models import Passage
-from index.retrieve import _focus, _pairs
+from index.retrieve import _focus, pair_similarities
 from index.spelling import Vocabulary, max_edits
+from index.tables import _pair_norms
 
 TEXTS = [
     "Government ministers said the pair diverged on Afghanistan. The talks ended late.",
@@ -78,18 +80,38 @@ def test_sentence_coverage_rewards_words_that_occur_together():
     assert lexical.coverage(lexical.weights([]), 0) == 0.0
 
 
-def test_pairs_join_adjacent_sentences_of_one_passage_only():
+def test_pairs_join_adjacent_units_of_one_passage_only():
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(5, 8)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    owner = np.array([0, 0, 0, 1, 2])
-    pairs, rows = _pairs(vectors, owner, 3)
-    assert pairs.shape == (2, 8)
-    assert [r.tolist() for r in rows] == [[0, 1], [], []]
-    expected = vectors[1] + vectors[2]
-    assert np.allclose(pairs[1], expected / np.linalg.norm(expected), atol=1e-6)
-    empty, rows = _pairs(vectors[:1], owner[:1], 1)
-    assert empty.shape == (0, 8) and rows[0].size == 0
+    ptr = np.array([0, 3, 4, 5])  # units 0-2 belong to passage 0, unit 3 to passage 1, unit 4 to passage 2
+    norms = _pair_norms(vectors, ptr)
+    assert norms[2] == norms[3] == norms[4] == 0.0  # a passage's last unit pairs with nothing
+    q = rng.normal(size=8).astype(np.float32)
+    pairs = pair_similarities(vectors[0:3] @ q, norms[0:3])
+    expected = [
+        (vectors[i] + vectors[i + 1]) / np.linalg.norm(vectors[i] + vectors[i + 1]) @ q for i in (0, 1)
+    ]
+    assert np.allclose(pairs, expected, atol=1e-6)
+    assert pair_similarities(vectors[3:4] @ q, norms[3:4]).size == 0
+
+
+def test_bm25_scores_match_bm25s_own_index():
+    lexical = LexicalIndex(TEXTS + [""])
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index([tokenize(t) or [""] for t in TEXTS + [""]], show_progress=False)
+    for question in ("government minister", "talks war bread", "qatar doha negotiations"):
+        toks = tokenize(question)
+        ids = [reference.vocab_dict[t] for t in toks if t in reference.vocab_dict]
+        assert np.allclose(lexical.scores(toks), reference.get_scores_from_ids(ids), atol=1e-6)
+
+
+def test_coverage_and_near_duplicates_come_from_token_ids():
+    lexical = LexicalIndex(TEXTS + ["Government ministers said the pair diverged on Afghanistan."])
+    weights = lexical.weights(tokenize("government Qatar"))
+    cov = lexical.coverage_rows(weights, np.arange(5))
+    assert cov[2] == pytest.approx(1.0) and 0 < cov[0] < 1 and cov[3] == 0
+    assert lexical.jaccard(0, 4) >= 0.6 and lexical.jaccard(0, 3) == 0.0
 
 
 def test_focus_takes_a_pair_only_when_it_beats_the_best_sentence():

@@ -39,17 +39,17 @@ def test_a_reload_across_a_concurrent_change_is_consistent(indexed, embedder, mo
     try:
         change_every_document(indexed, "The zeppelin mooring plan was approved on Tuesday evening.")
         index_corpus(indexed, embedder=embedder)  # the reader has to reload...
-        real = Store.sentence_vectors
+        real = Store.unit_vectors
         fired = []
 
-        def moving(self):
+        def moving(self, *args, **kwargs):
             if not fired:  # ...and while it reads, another change lands (old passages deleted)
                 fired.append(True)
                 change_every_document(indexed, "The harbour committee met again on Wednesday.")
                 index_corpus(indexed, embedder=embedder)
-            return real(self)
+            return real(self, *args, **kwargs)
 
-        monkeypatch.setattr(Store, "sentence_vectors", moving)
+        monkeypatch.setattr(Store, "unit_vectors", moving)
         answer = reader.search(QUESTION)
         assert fired and answer.answered and "hosted by Russia" in answer.hits[0].quote
         quotes = " ".join(h.quote for h in reader.search("harbour committee met again", 5, mode="bm25").hits)
@@ -68,10 +68,10 @@ def test_concurrent_requests_after_a_change_trigger_one_reload(indexed, embedder
         loads = []
         real = retrieve._State.load.__func__
 
-        def counted(cls, store):
+        def counted(cls, store, *args, **kwargs):
             loads.append(threading.get_ident())
             time.sleep(0.5)  # a big corpus takes a while to load
-            return real(cls, store)
+            return real(cls, store, *args, **kwargs)
 
         monkeypatch.setattr(retrieve._State, "load", classmethod(counted))
         results, errors = [], []
@@ -105,6 +105,7 @@ def test_a_failing_reload_keeps_serving_and_recovers(indexed, embedder, monkeypa
 
         monkeypatch.setattr(Store, "all_passages", broken)
         monkeypatch.setattr(Store, "passages_with_vectors", broken, raising=False)
+        monkeypatch.setattr(Store, "passage_columns", broken, raising=False)
         answer = reader.search(QUESTION)  # the old tables answer
         assert answer.answered and "hosted by Russia" in answer.hits[0].quote
         assert "could not reload" in caplog.text

@@ -1,0 +1,141 @@
+"""The compact retrieval tables (issue 12): saved for the next start, reloaded by reading only what changed, and
+the Chroma-backed search above ``memory_search_passages`` answering like the in-memory one."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from index import snapshot
+from index.errors import StoreUnavailableError
+from index.ingest import index_corpus
+from index.retrieve import Retriever
+from index.store import Store
+from tests.conftest import DOCS, SEEDS, make_settings
+
+QUESTIONS = [
+    "Who hosted the talks in Moscow?",
+    "How do I install a mod with the CLI?",
+    "What did the minister say about a military solution?",
+    "Which roles can mute members?",
+]
+
+
+@pytest.fixture()
+def corpus_store(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DOCS, corpus / "docs")
+    for path in sorted(SEEDS.glob("*.txt"))[:3]:
+        shutil.copy(path, corpus / path.name)
+    settings = make_settings(corpus, tmp_path / "store")
+    index_corpus(settings, embedder=embedder)
+    return settings
+
+
+def answers(retriever: Retriever) -> list[list[tuple[str, float, tuple | None]]]:
+    return [[(h.passage_id, h.score, h.focus) for h in retriever.search(q, 5).hits] for q in QUESTIONS]
+
+
+class Reads:
+    """Counts the passages read from the store, by request."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.calls: list[list[str] | None] = []
+        real = Store.passage_columns
+
+        def counted(store, live, doc_ids=None):
+            self.calls.append(None if doc_ids is None else list(doc_ids))
+            return real(store, live, doc_ids)
+
+        monkeypatch.setattr(Store, "passage_columns", counted)
+
+
+def test_a_second_start_reads_the_saved_tables_not_every_passage(corpus_store, embedder, monkeypatch):
+    first = Retriever.open(corpus_store, embedder)
+    expected = answers(first)
+    snapshot.save(first.store, corpus_store, first._state, wait=True)
+    first.close()
+    reads = Reads(monkeypatch)
+    second = Retriever.open(corpus_store, embedder)
+    try:
+        assert reads.calls == []  # every row came from the saved tables
+        assert answers(second) == expected
+    finally:
+        second.close()
+
+
+def test_a_reload_reads_only_the_changed_document_and_equals_a_full_load(corpus_store, embedder, monkeypatch):
+    reader = Retriever.open(corpus_store, embedder)
+    try:
+        changed = corpus_store.corpus_dir / "docs" / "faq.md"
+        changed.write_text(
+            changed.read_text(encoding="utf-8")
+            + "\n\n## Can lanterns be dimmed?\n\nHold Shift and scroll down.\n",
+            encoding="utf-8",
+        )
+        index_corpus(corpus_store, embedder=embedder)
+        reads = Reads(monkeypatch)
+        reader.refresh()
+        assert len(reads.calls) == 1 and len(reads.calls[0]) == 1  # one document read again
+        hit = reader.search("How do I dim a lantern?").hits[0]
+        assert "Hold Shift and scroll down." in hit.quote
+        incremental = answers(reader)
+        rows = reader._state
+        monkeypatch.undo()
+        snapshot.wait()
+        snapshot.path_for(reader.store, corpus_store).unlink(missing_ok=True)
+        fresh = Retriever(reader.store, embedder, corpus_store)  # everything read from the store
+        assert fresh._state.ids == rows.ids
+        assert np.array_equal(fresh._state.unit_ptr, rows.unit_ptr)
+        assert np.array_equal(fresh._state.unit_vectors, rows.unit_vectors)
+        assert answers(fresh) == incremental
+    finally:
+        reader.close()
+
+
+def test_a_saved_table_of_a_rebuilt_store_is_ignored(corpus_store, embedder):
+    first = Retriever.open(corpus_store, embedder)
+    snapshot.save(first.store, corpus_store, first._state, wait=True)
+    first.close()
+    index_corpus(corpus_store, embedder=embedder, rebuild=True)  # new collections, same documents
+    store = Store.open(corpus_store, model=embedder.name, dim=embedder.dim)
+    try:
+        assert snapshot.load(store, corpus_store) is None
+    finally:
+        store.close()
+
+
+def test_above_the_memory_limit_chroma_finds_the_neighbours_and_float16_tables_rank_alike(
+    corpus_store, embedder
+):
+    memory = Retriever.open(corpus_store, embedder)
+    expected = answers(memory)
+    memory.close()
+    chroma_settings = corpus_store.model_copy(update={"memory_search_passages": 10})
+    reader = Retriever.open(chroma_settings, embedder)
+    try:
+        assert not reader._state.memory_search and reader._state.unit_vectors.dtype == np.float16
+        got = answers(reader)
+        for want, have in zip(expected, got, strict=True):
+            assert have[0][0] == want[0][0]  # the same best passage
+            assert abs(have[0][1] - want[0][1]) < 0.01
+    finally:
+        reader.close()
+
+
+def test_when_chroma_fails_the_tables_in_memory_still_answer(corpus_store, embedder, monkeypatch, caplog):
+    reader = Retriever.open(corpus_store.model_copy(update={"memory_search_passages": 10}), embedder)
+    try:
+        expected = answers(reader)
+
+        def down(*args, **kwargs):
+            raise StoreUnavailableError("The index is not reachable right now.")
+
+        monkeypatch.setattr(Store, "query_passages", down)
+        got = answers(reader)
+        assert [a[0][0] for a in got] == [a[0][0] for a in expected]  # exact scan: the same best passages
+        assert "searching the tables in memory" in caplog.text
+    finally:
+        reader.close()
