@@ -146,3 +146,28 @@ def test_readme_documents_every_setting():
     for name in names:
         assert f"`{name}`" in readme, name
         assert name in example, name
+
+
+def test_a_fresh_process_exits_cleanly_and_prints_unwrapped_lines(cli_dirs, tmp_path):
+    """Small talk is answered before the model has loaded in the background: the process must still exit 0
+    (a model build cut off by the interpreter's exit aborts it). Piped output is never wrapped at 80 columns."""
+    run("index", *cli_dirs)
+    exe = str(Path(sys.executable).parent / "quotebot")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "QUOTEBOT_"))}
+    for _ in range(2):
+        proc = subprocess.run(
+            [exe, "ask", "thanks!", *cli_dirs],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr[-500:]
+        assert proc.stdout.strip() and "Traceback" not in proc.stderr
+    proc = subprocess.run(
+        [exe, "index", *cli_dirs], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0
+    line = proc.stdout.strip()
+    assert "\n" not in line and len(line) > 0, proc.stdout
