@@ -302,3 +302,40 @@ def test_mdx_layout_imports_tabs_and_details():
     assert ("paragraph", "Without a venv") in kinds
     assert ("paragraph", "Value is here.") in kinds  # {expressions} have no text we can know
     assert "Tabs" not in doc.text and "```" not in doc.text and ":::" not in doc.text
+
+
+def test_attribute_lists_of_every_syntax_disappear_from_headings_and_text():
+    src = (
+        '# Page\n\n## Using the client { data-toc-label="Client" }\n\nText { .note } here.\n\n'
+        '## Other {: #other .big }\n\nJSON {"a": 1} and {braces} stay.\n'
+    )
+    d = read_markdown("p.md", src)
+    heads = [d.text[b.start : b.end] for b in d.blocks if b.kind == "heading"]
+    assert heads == ["Using the client", "Other"]
+    assert "Text here." in d.text and "data-toc" not in d.text and ".note" not in d.text
+    assert '{"a": 1}' in d.text and "{braces}" in d.text
+
+
+def test_front_matter_title_is_read_as_inline_markdown():
+    d = read_markdown("p.md", '---\ntitle: The `if __name__ == "__main__"` *idiom*\n---\n\nBody text.\n')
+    assert d.title == 'The if __name__ == "__main__" idiom'
+
+
+def test_a_paragraph_above_a_rule_is_not_a_heading_but_a_short_underlined_line_is():
+    src = (
+        "# Page\n\n## Section\n\nKeep in mind that this is not a mirror. It is close enough.\n---\n\n"
+        "After the rule.\n\nShort title\n-----------\n\nUnder it.\n"
+    )
+    d = read_markdown("p.md", src)
+    heads = [d.text[b.start : b.end] for b in d.blocks if b.kind == "heading"]
+    assert heads == ["Section", "Short title"]
+    para = next(b for b in d.blocks if d.text[b.start : b.end].startswith("Keep in mind"))
+    assert para.kind == "paragraph" and para.path == ("Section",)
+    after = next(b for b in d.blocks if d.text[b.start : b.end] == "After the rule.")
+    assert after.path == ("Section",)
+
+
+def test_footnote_references_disappear_and_definitions_are_read():
+    d = read_markdown("p.md", "# Page\n\nA claim.[^1] More.\n\n[^1]: The source of the claim.\n")
+    assert "[^1]" not in d.text and "A claim. More." in d.text
+    assert "The source of the claim." in d.text

@@ -21,6 +21,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..models import Document
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".md", ".markdown", ".mdx")
 
-_IAL = re.compile(r"\{:\s*[^}]*\}|\{\s*[#.][\w\-.# ]*\}")  # kramdown attribute lists, {#id .class}
+_ATTR = r"""(?:[#.][\w\-]+|[\w\-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s{}"']+))"""
+# Attribute lists: kramdown ``{: …}``, and ``{#id .class key="value"}`` (Python-Markdown's attr_list, Pandoc)
+_IAL = re.compile(r"\{:\s*[^}]*\}|\{\s*" + _ATTR + r"(?:\s+" + _ATTR + r")*\s*\}")
 _ANCHOR = re.compile(r"\s*\{\s*#([\w\-]+)[^}]*\}\s*$")
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _STYLE_TOKENS = {"strong": "b", "em": "i", "s": "s"}
@@ -40,6 +43,7 @@ _STYLE_TOKENS = {"strong": "b", "em": "i", "s": "s"}
 def _parser(*, mdx: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.use(front_matter_plugin)
+    md.use(footnote_plugin)  # references [^1] disappear from the text; definitions are read where they stand
     # Any ``::: name`` container (tip, warning, details, code-group, …): the fences go, the body stays.
     md.use(container_plugin, name="any", validate=lambda params, *args: True)
     if mdx:
@@ -68,6 +72,10 @@ def read_markdown(source: str, raw: str) -> Document | None:
         if tok.type == "front_matter":
             meta = _front_matter(tok.content, source)
             title = _meta_str(meta, "title")
+            if (
+                title is not None
+            ):  # a title may use inline Markdown (`code`, *emphasis*): its text is the title
+                title = inline_text(_MD.parseInline(title)[0].children or [])[0] or title
     reader.run(tokens, want_title=title is None, known_title=title or "")
     if title is None:
         title = reader.title
@@ -147,6 +155,16 @@ def _lang(info: str) -> str:
     return m.group(0) if m else ""
 
 
+_SENTENCE_INSIDE = re.compile(r"[.!?][\"')\]]?\s+\S")
+_MAX_SETEXT_WORDS = 20
+
+
+def _prose(text: str) -> bool:
+    """Whether a ``---``-underlined "heading" is a paragraph whose author meant a rule under it (CommonMark reads
+    it as a heading): it has several sentences, or more words than a heading has."""
+    return bool(_SENTENCE_INSIDE.search(text)) or len(text.split()) > _MAX_SETEXT_WORDS
+
+
 def _same_title(a: str, b: str) -> bool:
     a, b = " ".join(a.casefold().split()), " ".join(b.casefold().split())
     return bool(a and b) and (a == b or a in b or b in a)
@@ -208,6 +226,10 @@ class _Reader:
                 if m:
                     anchor = m.group(1)
                 level = int(tok.tag[1])
+                if tok.markup == "-" and _prose(text):  # a paragraph above a ``---`` rule, not a heading
+                    self._paragraph(tok, inline)
+                    i += 3
+                    continue
                 if (
                     level == 1
                     and not self.b.blocks
