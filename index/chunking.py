@@ -44,6 +44,7 @@ class _Run:
     group: int
     block: int  # index of the run's first block
     heading: bool = False  # the run is a heading alone
+    lead_in: bool = False  # the run ends with a colon: it introduces what follows ("…these steps:")
 
     @property
     def words(self) -> float:
@@ -194,7 +195,10 @@ def _groups(doc: Document) -> list[_Group]:
         if not groups:
             groups.append(_Group(0, False))
         g = len(groups) - 1
-        groups[-1].runs.extend(_Run(run, g, i) for run in _split_long(units, _limits(doc)[1]))
+        runs = [_Run(run, g, i) for run in _split_long(units, _limits(doc)[1])]
+        if block.kind in _LEAD_IN_KINDS and doc.text[block.start : block.end].rstrip().endswith(":"):
+            runs[-1].lead_in = True
+        groups[-1].runs.extend(runs)
     return groups
 
 
@@ -256,7 +260,29 @@ def _passages_runs(groups: list[_Group], min_words: int, max_words: int) -> list
         fixed.append(p)
     if carry:
         fixed.append(carry)
-    return fixed
+    return _lead_ins_forward(fixed)
+
+
+_LEAD_IN_KINDS = ("paragraph", "list_item", "quote")
+
+
+def _lead_ins_forward(passages: list[list[_Run]]) -> list[list[_Run]]:
+    """A passage that ends with a lead-in ("Follow these steps:", with any headings just above it) gives it to
+    the next passage when that passage starts what it introduces (same section) and the window has room: a
+    quote never stops at its colon while the steps are in another quote."""
+    out = [list(p) for p in passages]
+    for i in range(len(out) - 1):
+        p, q = out[i], out[i + 1]
+        if not p or not p[-1].lead_in or q[0].group != p[-1].group:
+            continue
+        k = len(p) - 1
+        while k > 0 and p[k - 1].heading:
+            k -= 1
+        suffix = p[k:]
+        if sum(x.tokens for x in suffix) + sum(x.tokens for x in q) <= TEXT_BUDGET:
+            out[i + 1] = suffix + q
+            del p[k:]
+    return [p for p in out if p]
 
 
 def _clip_lines(text: str, b: Block, start: int, end: int) -> Block:

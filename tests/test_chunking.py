@@ -291,3 +291,20 @@ def test_pieces_of_a_long_code_block_name_their_own_source_lines():
         shown = p.text[code.start : code.end].split("\n")
         assert lines[code.lines[0] - 1] == shown[0] and lines[code.lines[1] - 1] == shown[-1]
         assert p.location.endswith(f"\u2013{code.lines[1]}")
+
+
+def test_a_lead_in_travels_with_the_steps_it_introduces():
+    para = " ".join(
+        f"Sentence number {i} explains some background about the bot and its setup." for i in range(9)
+    )
+    src = (
+        f"# Guide\n\n## Leaked token\n\n{para}\n\nIf your token leaked, follow these steps:\n\n"
+        "1. Regenerate the token in the portal\n2. Update your configuration file\n3. Restart the bot\n\n"
+        "## Next\n\nOther text.\n"
+    )
+    d = read_markdown("g.md", src)
+    passages = chunk_document(d)
+    steps = next(p for p in passages if "1. Regenerate" in p.text)
+    assert "follow these steps:" in steps.text and "3. Restart the bot" in steps.text
+    assert not any(p.text.rstrip().endswith(":") for p in passages)
+    assert all(d.text[p.start : p.end] == p.text for p in passages)
