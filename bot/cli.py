@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -98,24 +97,6 @@ def _index(
         )
 
 
-def _warm_in_background(embedder) -> None:
-    """Load the model on a thread while the store opens (both take about a second; the first question waits
-    only for what is left). A failure here is left to the first question, which reports it."""
-    load = getattr(embedder, "load", None)
-    if load is None or getattr(embedder, "loaded", False):
-        return
-
-    def warm() -> None:
-        try:
-            load()
-        except Exception:  # noqa: BLE001 - reported by the first question's own load
-            log.debug("background model load failed", exc_info=True)
-
-    # Not a daemon: the interpreter waits for it at exit (a native model build cut off by the exit aborts the
-    # process; a question answered without the model, such as small talk, can end the process first).
-    threading.Thread(target=warm, name="quotebot-model-warm").start()
-
-
 def _open_retriever(settings: IndexSettings, *, index_if_empty: bool = True, index_first: bool = False):
     """A retriever over the store; the model loads on the first question (one load per process, shared with
     any indexing done here). Refused at once, before any model load, when another process owns the store."""
@@ -125,7 +106,6 @@ def _open_retriever(settings: IndexSettings, *, index_if_empty: bool = True, ind
 
     check_available(settings)
     embedder = load_embedder()
-    _warm_in_background(embedder)
     if index_first:
         err.print(_index(settings, embedder=embedder).line(), style="dim")
     retriever = Retriever.open(settings, embedder)
