@@ -223,13 +223,23 @@ def ask(
         retriever = _open_retriever(settings)
     except (QuotebotError, FileNotFoundError) as error:
         raise _fail(str(error)) from None
+    try:
+        failed = _ask_all(retriever, question, k or settings.top_k, as_json, retriever_mode)
+    finally:
+        retriever.close()  # the store's owner record goes with it (another process may index it next)
+    if failed and question != "-":
+        raise typer.Exit(1)
+
+
+def _ask_all(retriever, question: str, k: int, as_json: bool, retriever_mode: str) -> bool:
+    """Answer ``question`` (or every line of stdin for ``-``); whether any failed."""
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
     failed = False
     for q in questions:
         if question == "-" and not q.strip():
             continue
         try:
-            answer = retriever.search(q, k or settings.top_k, mode=retriever_mode)
+            answer = retriever.search(q, k, mode=retriever_mode)
         except QuotebotError as error:
             failed = True
             if as_json:
@@ -242,8 +252,7 @@ def ask(
             sys.stdout.flush()
         else:
             print_answer(answer, retriever.threshold(retriever_mode))
-    if failed and question != "-":
-        raise typer.Exit(1)
+    return failed
 
 
 @app.command()
@@ -257,7 +266,10 @@ def sources(
         retriever = _open_retriever(_settings(corpus, store), index_if_empty=False)
     except QuotebotError as error:
         raise _fail(str(error)) from None
-    items = retriever.sources()
+    try:
+        items = retriever.sources()
+    finally:
+        retriever.close()
     if as_json:
         rows = [{"title": s.title, "source": s.source, "passages": s.passages} for s in items]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
@@ -291,14 +303,17 @@ def eval_cmd(
     modes = ("hybrid", "dense", "bm25") if retriever_mode == "all" else (retriever_mode,)
     if any(m not in ("hybrid", "dense", "bm25") for m in modes):
         raise _fail(f"unknown retriever {retriever_mode!r}: choose hybrid, dense, bm25 or all", 2)
-    for mode in modes:
-        report = evaluate(questions, lambda q, n, m=mode: retriever.search(q, n, mode=m), k=k)
-        if as_json:
-            sys.stdout.write(json.dumps({"retriever": mode, **report.to_dict()}) + "\n")
-            continue
-        out.print(Text(f"retriever: {mode}", style="bold"))
-        for line in report.lines(misses=misses):
-            out.print(line)
+    try:
+        for mode in modes:
+            report = evaluate(questions, lambda q, n, m=mode: retriever.search(q, n, mode=m), k=k)
+            if as_json:
+                sys.stdout.write(json.dumps({"retriever": mode, **report.to_dict()}) + "\n")
+                continue
+            out.print(Text(f"retriever: {mode}", style="bold"))
+            for line in report.lines(misses=misses):
+                out.print(line)
+    finally:
+        retriever.close()
 
 
 IndexFirstOpt = Annotated[
@@ -321,6 +336,7 @@ def chat(corpus: CorpusOpt = None, store: StoreOpt = None, index_first: IndexFir
         run_terminal(retriever)
     finally:
         server.stop()
+        retriever.close()
 
 
 @app.command()
