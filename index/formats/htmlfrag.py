@@ -80,7 +80,10 @@ _BLOCK = frozenset(
         "center",
     ]
 )
-_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)((?:\s+[^>]*?)?)\s*(/?)>|<!--.*?-->|</?>", re.S)
+# A tag's attributes may quote a ">" (an address, a JSX expression): quoted values are read whole.
+_TAG = re.compile(
+    r"""<(/?)([A-Za-z][\w:.-]*)((?:\s+(?:"[^"]*"|'[^']*'|[^>"'])*?)?)\s*(/?)>|<!--.*?-->|</?>""", re.S
+)
 _ATTR = re.compile(r"""([\w:@.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _KIND_SUFFIX = re.compile(r":(?:Class|Interface|TypeAlias|Typedef|Function|Variable|Enum|Namespace)\b")
 
