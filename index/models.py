@@ -164,6 +164,17 @@ class Hit:
     def section_text(self) -> str:
         return SECTION_SEP.join(self.section)
 
+    @property
+    def links(self) -> tuple[tuple[str, str], ...]:
+        """(text, address) of the quote's links that have an absolute http(s) address, in reading order."""
+        spans = sorted(
+            (s.start, s.end, s.href)
+            for b in self.blocks
+            for s in b.styles
+            if s.style == "link" and s.href.lower().startswith(("http://", "https://"))
+        )
+        return tuple((self.quote[a:e], href) for a, e, href in spans)
+
 
 @dataclass(frozen=True)
 class Answer:
