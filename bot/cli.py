@@ -131,6 +131,7 @@ def answer_json(answer: Answer) -> dict:
                 "url": h.url,
                 "score": h.score,
                 "focus": list(h.focus) if h.focus else None,
+                "links": [{"text": text, "url": url} for text, url in h.links],
             }
             for h in answer.hits
         ],
@@ -138,15 +139,17 @@ def answer_json(answer: Answer) -> dict:
 
 
 def _quote_text(h: Hit) -> Text:
-    """The exact quote, focus in bold; for a formatted page also headings bold, code green, inline code cyan
-    (styles only: the characters are the quote's, so piped output stays verbatim)."""
+    """The exact quote, focus in bold; for a formatted page also headings bold, code green, inline code cyan,
+    links underlined (styles only: the characters are the quote's, so piped output stays verbatim; the links'
+    addresses are printed after the attribution)."""
     quote = Text(h.quote)
     if h.markup:
         for blk in h.blocks:
             if blk.kind == "heading":
                 quote.stylize("bold", blk.start, blk.end)
             for span in blk.styles:
-                quote.stylize(_SPAN_STYLES.get(span.style, ""), span.start, span.end)
+                if span.style != "link" or span.href.lower().startswith(("http://", "https://")):
+                    quote.stylize(_SPAN_STYLES.get(span.style, ""), span.start, span.end)
     a, b = h.focus or (0, 0)
     quote.stylize("bold yellow", a, b)
     if h.markup:
@@ -156,7 +159,7 @@ def _quote_text(h: Hit) -> Text:
     return quote
 
 
-_SPAN_STYLES = {"b": "bold", "i": "italic", "s": "strike", "code": "cyan"}
+_SPAN_STYLES = {"b": "bold", "i": "italic", "s": "strike", "code": "cyan", "link": "underline"}
 
 
 def print_answer(answer: Answer, threshold: float) -> None:
@@ -180,6 +183,8 @@ def print_answer(answer: Answer, threshold: float) -> None:
         out.print(Text(f"   — {where} · {h.source}, {h.location} · score {h.score:.0%}{weak}", style="dim"))
         if h.url:
             out.print(Text(f"   {h.url}", style="dim"), soft_wrap=True)
+        for text, url in h.links:  # the quote stays verbatim: its links' addresses follow it
+            out.print(Text(f"   \u2197 {' '.join(text.split())}: {url}", style="dim"), soft_wrap=True)
         out.print()
 
 

@@ -1,4 +1,5 @@
-"""Making quoted text safe for Discord markdown: it renders verbatim, never pings and never forms a link.
+"""Making quoted text safe for Discord markdown: it renders verbatim, never pings and never forms a link of
+its own (the page's own links are masked links built by `inline`, to addresses `link_target` made safe).
 
 Prose is escaped token by token (markdown characters get a backslash, every ``@`` is followed by a zero-width
 space, ``://`` loses its link power), so a cut on token boundaries can never split an escape sequence. Code
@@ -165,6 +166,21 @@ def safe_url(url: str | None) -> str | None:
         (parts.scheme.lower(), parts.netloc, enc(parts.path), enc(parts.query), enc(parts.fragment))
     )
     return out if len(out) <= URL_LIMIT else None
+
+
+_NO_LINK_TEXT = re.compile(r"[\[\]]|://")
+
+
+def link_target(url: str | None, text: str) -> str | None:
+    """The address to put in a masked link ``[text](<…>)`` over quoted ``text`` (escaped on its own), or None
+    when the link must stay plain text: an address `safe_url` refuses (not http(s), too long), text that
+    Discord's link rule cannot hold (``[`` or ``]``) or that shows an address of its own. Beyond `safe_url`,
+    ``_`` and ``~`` are percent-encoded too, so that no underline, italics or strike marker can pair with
+    one in the address."""
+    if not text.strip() or _NO_LINK_TEXT.search(text):
+        return None
+    target = safe_url(url)
+    return target.replace("_", "%5F").replace("~", "%7E") if target else None
 
 
 def masked_link(label: str, url: str | None) -> str:

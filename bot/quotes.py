@@ -2,7 +2,8 @@
 
 The quote text is exact; only its presentation is built here, from the quote's blocks and style spans:
 - paragraphs, list items (their marker kept as a Discord list marker), block quotes (``> ``) and table rows
-  are display lines of escaped text with their inline styles (``**b**``, ``*i*``, ``~~s~~``, inline code);
+  are display lines of escaped text with their inline styles (``**b**``, ``*i*``, ``~~s~~``, inline code) and
+  links (``[text](<url>)``, to the absolute address the retriever resolved; see `inline`);
 - a heading is a bold line; a code block is a fenced block with its language, its lines verbatim except for
   the zero-width spaces of `escaping.code_safe` (no fence can be closed from inside, no mention forms);
 - the focus: prose in bold (merged with the page's own bold), a code block marked by a ``▶`` line.
@@ -75,7 +76,7 @@ class _Layout:
         self.lines: list[_Line] = []
         self.seg_lines: list[tuple[int, int]] = []  # first and last display line of each segment
         self._split_lines()
-        self.spans: list[list[tuple[int, int, str]]] = [[] for _ in self.lines]
+        self.spans: list[list[tuple[int, int, str, str]]] = [[] for _ in self.lines]
         self._place_spans(bold)
         self.focus_code = {
             k
@@ -110,12 +111,12 @@ class _Layout:
         """Each text line's style spans: its block's styles, the heading's bold, the focus's bold."""
         starts = [line.start for line in self.lines]
 
-        def place(a: int, b: int, style: str, first: int, last: int) -> None:
+        def place(a: int, b: int, style: str, first: int, last: int, href: str = "") -> None:
             k = max(first, bisect_right(starts, a, first, last + 1) - 1)
             while k <= last and self.lines[k].start < b:
                 line = self.lines[k]
                 if line.kind == "text" and a < line.end:
-                    self.spans[k].append((max(a, line.start), min(b, line.end), style))
+                    self.spans[k].append((max(a, line.start), min(b, line.end), style, href))
                 k += 1
 
         for n, seg in enumerate(self.segs):
@@ -124,7 +125,7 @@ class _Layout:
             first, last = self.seg_lines[n]
             for s in seg.styles:
                 if s.style in ORDER:
-                    place(max(s.start, seg.start), min(s.end, seg.end), s.style, first, last)
+                    place(max(s.start, seg.start), min(s.end, seg.end), s.style, first, last, s.href)
             if seg.kind == "heading":
                 place(seg.start, seg.end, "b", first, last)
             elif bold_focus and self.focus is not None:

@@ -3,7 +3,7 @@
 A document is read into its *reading text*: the words a reader of the page sees, in order, with the page's
 structure kept beside the text as typed blocks (heading, paragraph, list item, quote, table, code). Markup that
 is not words (front matter, tags, fences, container markers, attribute lines) never enters the text; inline
-formatting (bold, italics, inline code) is kept as style spans over it. Every quote is a substring of the
+formatting (bold, italics, inline code, links with their address) is kept as style spans over it. Every quote is a substring of the
 reading text, so it is verbatim: the same words in the same order as the source, code character for character.
 """
 
@@ -13,17 +13,25 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 BlockKind = Literal["heading", "paragraph", "list_item", "quote", "table", "code"]
-Style = Literal["b", "i", "s", "code"]
+Style = Literal["b", "i", "s", "code", "link"]
 SECTION_SEP = " \u203a "  # "Title › Section › Subsection"
 
 
 @dataclass(frozen=True)
 class StyleSpan:
-    """Inline formatting over ``[start, end)`` of the text that holds it (its block's owner)."""
+    """Inline formatting over ``[start, end)`` of the text that holds it (its block's owner).
+
+    A ``link`` span keeps the link's address in ``href`` as the page wrote it (absolute, relative or ``#anchor``);
+    the text under it is the link text, word for word. Every other style has no ``href``."""
 
     start: int
     end: int
     style: Style
+    href: str = ""
+
+    def moved(self, start: int, end: int) -> StyleSpan:
+        """The same span (style and address) over ``[start, end)``."""
+        return replace(self, start=start, end=end)
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class Block:
         a = self.start if lo is None else max(self.start, lo)
         b = self.end if hi is None else min(self.end, hi)
         styles = tuple(
-            StyleSpan(max(s.start, a) - delta, min(s.end, b) - delta, s.style)
+            s.moved(max(s.start, a) - delta, min(s.end, b) - delta)
             for s in self.styles
             if s.end > a and s.start < b
         )
@@ -155,6 +163,17 @@ class Hit:
     @property
     def section_text(self) -> str:
         return SECTION_SEP.join(self.section)
+
+    @property
+    def links(self) -> tuple[tuple[str, str], ...]:
+        """(text, address) of the quote's links that have an absolute http(s) address, in reading order."""
+        spans = sorted(
+            (s.start, s.end, s.href)
+            for b in self.blocks
+            for s in b.styles
+            if s.style == "link" and s.href.lower().startswith(("http://", "https://"))
+        )
+        return tuple((self.quote[a:e], href) for a, e, href in spans)
 
 
 @dataclass(frozen=True)

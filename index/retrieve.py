@@ -8,7 +8,7 @@ import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -279,9 +279,14 @@ class Retriever:
             row = match[0]
         rows = state.by_doc[state.doc_of(row)]
         pos = rows.index(row)
-        before = state.passage(rows[pos - 1]) if pos > 0 else None
-        after = state.passage(rows[pos + 1]) if pos + 1 < len(rows) else None
-        return before, state.passage(row), after
+        before = self._linked(state.passage(rows[pos - 1])) if pos > 0 else None
+        after = self._linked(state.passage(rows[pos + 1])) if pos + 1 < len(rows) else None
+        return before, self._linked(state.passage(row)), after
+
+    def _linked(self, p: Passage) -> Passage:
+        """``p`` with its links' addresses made absolute (or dropped), as in a `Hit`."""
+        blocks = links.resolve_links(p.blocks, p.source, p.page_url, self.settings.source_url)
+        return p if blocks == p.blocks else replace(p, blocks=blocks)
 
     # -- search ----------------------------------------------------------------------------------------------
     def search(
@@ -516,7 +521,7 @@ class Retriever:
             focus=focus,
             section=section if p.markup else (),
             url=url,
-            blocks=p.blocks,
+            blocks=links.resolve_links(p.blocks, p.source, p.page_url, self.settings.source_url),
             markup=p.markup,
         )
 

@@ -185,7 +185,8 @@ def _decode_spans(value: str) -> tuple[tuple[int, int], ...]:
 
 
 def _encode_blocks(blocks: Sequence[Block]) -> str:
-    """Blocks as compact JSON (section paths listed once)."""
+    """Blocks as compact JSON (section paths listed once). A style is ``[start, end, style]``, a link
+    ``[start, end, "link", href]``: a store written before links were kept reads as it did."""
     paths: list[list[str]] = []
     index: dict[tuple[str, ...], int] = {}
     rows = []
@@ -204,7 +205,10 @@ def _encode_blocks(blocks: Sequence[Block]) -> str:
                 b.lines[0],
                 b.lines[1],
                 b.anchor,
-                [[s.start, s.end, s.style] for s in b.styles],
+                [
+                    [s.start, s.end, s.style, s.href] if s.href else [s.start, s.end, s.style]
+                    for s in b.styles
+                ],
             ]
         )
     return json.dumps({"p": paths, "b": rows}, ensure_ascii=False, separators=(",", ":"))
@@ -224,7 +228,7 @@ def _decode_blocks(value: str) -> tuple[Block, ...]:
             level,
             lang,
             (l0, l1),
-            tuple(StyleSpan(x, y, st) for x, y, st in styles),
+            tuple(StyleSpan(*span) for span in styles),  # [start, end, style] or, for a link, [..., href]
             anchor,
         )
         for kind, a, b, pi, level, lang, l0, l1, anchor, styles in data["b"]

@@ -1,5 +1,6 @@
 """Quotes of a Markdown page, end to end: the real readers, chunker, model and store behind the real discord.py
-client against the fake Discord. The posted messages keep the page's code fenced and linked to the page."""
+client against the fake Discord. The posted messages keep the page's code fenced and linked to the page, and the
+page's own links as masked links to their absolute addresses."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ Pass `null` as the duration to `member.timeout()` and the member can talk again 
 
 ## Roles
 
-Roles are granted with `member.roles.add()`; the bot's own role must sit above the role it grants.
+Roles are granted with `member.roles.add()`; the bot's own role must sit above the role it grants. If the role
+still cannot be granted, check [this page](permissions.md#hierarchy) or <a href="#bans">the bans section</a>.
 """
 
 
@@ -102,3 +104,21 @@ async def test_quote_card_shows_the_focus_and_a_masked_link(fake: FakeDiscord, f
     assert attribution.endswith(
         "[page](<https://docs.example.org/guide/moderation#how-do-i-remove-a-timeout>)"
     )
+
+
+async def test_ask_posts_the_pages_links_as_masked_links(
+    fake: FakeDiscord, faq_bot: Any, faq_setup: tuple[Any, IndexSettings]
+) -> None:
+    question = "Why can the bot not grant a role?"
+    record = await fake.send_slash("ask", {"question": question})
+    message = await fake.wait_answer(record, timeout=30)
+    assert_no_pings((await fake.wait_original_edit(record)).json)
+    top = message["embeds"][0]
+    hit = faq_setup[0].search(question, 3).hits[0]
+    assert hit.quote.endswith("check this page or the bans section.")  # the quote stays the page's words
+    shown = check_markup(top["description"], hit.quote)
+    assert shown["links"] == [
+        ("this page", "https://docs.example.org/guide/permissions#hierarchy"),
+        ("the bans section", "https://docs.example.org/guide/moderation#bans"),
+    ]
+    assert "[this page](<https://docs.example.org/guide/permissions#hierarchy>)" in top["description"]

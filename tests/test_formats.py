@@ -339,3 +339,10 @@ def test_footnote_references_disappear_and_definitions_are_read():
     d = read_markdown("p.md", "# Page\n\nA claim.[^1] More.\n\n[^1]: The source of the claim.\n")
     assert "[^1]" not in d.text and "A claim. More." in d.text
     assert "The source of the claim." in d.text
+
+
+def test_a_quoted_greater_than_sign_inside_a_tags_attribute_does_not_end_the_tag():
+    doc = read_markdown(
+        "a.md", 'Say <Tip title="a > b" when="x>1">hello</Tip> and <a href="/q?a>b">go</a> now.\n'
+    )
+    assert doc.text == "Say hello and go now."

@@ -154,7 +154,7 @@ def test_lists_and_tables_read_as_lines() -> None:
     md = render_markup(p.text, p.blocks, 4096)
     check_markup(md, p.text)
     assert "- Keep `allowedMentions` **strict**" in md.split("\n")
-    assert "- Read the docs" in md.split("\n")  # link text kept, the link is gone
+    assert "- Read [the docs](<https://example.org/docs>)" in md.split("\n")  # a masked link, no preview
     assert "  1\\. nested step" in md.split("\n") or "  1. nested step" in md.split("\n")
     assert "Option \\| Meaning" in md and "parse \\| which mentions ping" in md
 
@@ -372,10 +372,15 @@ plain_text = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\u200b"), max_size=12
 )
 word = st.one_of(st.sampled_from(NASTY_WORDS), plain_text, st.sampled_from(["alpha", "beta", "gamma"]))
+LINK_ADDRESSES = [
+    "https://example.org/docs/page#setup", "https://e.example/a)[x](y)<@1> @everyone", "https://e.example/a b>c",
+    "https://e.example/__init__~~x~~/*a*/`b`||c||", "https://e.example/" + "p" * 600, "javascript:alert(1)",
+    "../relative.md", "#anchor", "", "https://e.example/%zz%41\\x", "mailto:a@example.org",
+]  # fmt: skip
 
 
 @st.composite
-def inline(draw: st.DrawFn) -> tuple[str, list[tuple[int, int, str]]]:
+def inline(draw: st.DrawFn) -> tuple[str, list[tuple]]:
     text = " ".join(draw(st.lists(word, min_size=1, max_size=25))).strip() or "x"
     if draw(st.booleans()) and len(text) > 3:  # a hard line break
         cut = draw(st.integers(1, len(text) - 1))
@@ -384,7 +389,8 @@ def inline(draw: st.DrawFn) -> tuple[str, list[tuple[int, int, str]]]:
     for _ in range(draw(st.integers(0, 6))):
         a = draw(st.integers(0, len(text) - 1))
         b = draw(st.integers(a + 1, len(text)))
-        spans.append((a, b, draw(st.sampled_from(["b", "i", "s", "code"]))))
+        style = draw(st.sampled_from(["b", "i", "s", "code", "link"]))
+        spans.append((a, b, style, draw(st.sampled_from(LINK_ADDRESSES)) if style == "link" else ""))
     return text, spans
 
 
@@ -395,7 +401,7 @@ def pages(draw: st.DrawFn) -> tuple[str, tuple[Block, ...]]:
     pos = 0
     for _ in range(draw(st.integers(1, 8))):
         kind = draw(st.sampled_from(["heading", "paragraph", "list_item", "quote", "table", "code", "code"]))
-        styles: list[tuple[int, int, str]] = []
+        styles: list[tuple] = []
         lang = ""
         if kind == "code":
             if draw(st.integers(0, 5)) == 0:
@@ -419,13 +425,13 @@ def pages(draw: st.DrawFn) -> tuple[str, tuple[Block, ...]]:
                 text = text.replace("\n", " ")
             if kind == "list_item":
                 marker = draw(st.sampled_from(["- ", "1. ", "  - ", "12. "]))
-                styles = [(a + len(marker), b + len(marker), s) for a, b, s in styles]
+                styles = [(a + len(marker), b + len(marker), *rest) for a, b, *rest in styles]
                 text = marker + text
         sep = "\n" if kind == "list_item" and blocks and blocks[-1].kind == "list_item" else "\n\n"
         if parts:
             parts.append(sep)
             pos += len(sep)
-        spans = tuple(StyleSpan(pos + a, pos + b, s) for a, b, s in styles)  # type: ignore[arg-type]
+        spans = tuple(StyleSpan(pos + a, pos + b, *rest) for a, b, *rest in styles)  # type: ignore[arg-type]
         blocks.append(Block(kind, pos, pos + len(text), lang=lang, styles=spans))  # type: ignore[arg-type]
         parts.append(text)
         pos += len(text)

@@ -40,7 +40,7 @@ class InlineText:
         self._parts: list[str] = []
         self._len = 0
         self._last = " "  # as if after a space: leading white space is dropped
-        self._open: dict[Style, list[int]] = {}
+        self._open: dict[Style, list[tuple[int, str]]] = {}  # per style: (start, href) of open spans
         self.spans: list[StyleSpan] = []
         self._suppressed = 0
 
@@ -72,16 +72,29 @@ class InlineText:
         self.add(text, verbatim=style == "code")
         self.close(style)
 
-    def open(self, style: Style) -> None:
-        self._open.setdefault(style, []).append(self._len)
+    def open(self, style: Style, href: str = "") -> None:
+        """Start a span of ``style`` (a ``link`` with its address ``href``) at the current end of the text."""
+        self._open.setdefault(style, []).append((self._len, href))
 
     def close(self, style: Style) -> None:
         starts = self._open.get(style)
         if not starts:
             return
-        start = starts.pop()
+        start, href = starts.pop()
         if self._len > start and not self._suppressed:
-            self.spans.append(StyleSpan(start, self._len, style))
+            self.spans.append(StyleSpan(start, self._len, style, href))
+
+    def open_link(self, href: str | None) -> None:
+        """Start a link to ``href``; an address that cannot be a link (empty, ``javascript:``, ``data:``) makes
+        a link of nothing: its text stays plain."""
+        self.open("link", link_address(href))
+
+    def close_link(self) -> None:
+        starts = self._open.get("link")
+        if starts and not starts[-1][1]:
+            starts.pop()
+            return
+        self.close("link")
 
     def suppress(self) -> None:
         self._suppressed += 1
@@ -114,9 +127,21 @@ class InlineText:
             while b > a and body[b - 1].isspace():
                 b -= 1
             if a < b:
-                spans.append(StyleSpan(a, b, s.style))
+                spans.append(s.moved(a, b))
         spans.sort(key=lambda s: (s.start, -s.end))
         return body, tuple(spans)
+
+
+_NOT_LINKS = re.compile(r"\s*(?:javascript|vbscript|data|file):", re.I)
+
+
+def link_address(href: str | None) -> str:
+    """A link's address as the page wrote it (white space trimmed), or ``""`` when it is no link for a
+    reader: empty, or a script, data or file address."""
+    href = (href or "").strip()
+    if not href or _NOT_LINKS.match(href) or any(c in href for c in "\n\r\t"):
+        return ""
+    return href
 
 
 def slugify(text: str) -> str:
@@ -181,7 +206,7 @@ class DocBuilder:
         start = self._pos
         self.parts.append(text)
         self._pos += len(text)
-        styles = tuple(StyleSpan(s.start + start, s.end + start, s.style) for s in styles)
+        styles = tuple(s.moved(s.start + start, s.end + start) for s in styles)
         anchor = self._path[-1][2] if self._path else ""
         self.blocks.append(
             Block(kind, start, self._pos, self.path, level, lang, lines, styles, anchor if self._path else "")
@@ -197,7 +222,7 @@ class DocBuilder:
             # On a page with sections, the text above the first heading belongs to the page itself.
             self.blocks = [replace(b, path=(title,)) if not b.path else b for b in self.blocks]
         shape = "|".join(f"{b.kind}{b.start}:{b.end}:{b.lang}:{b.level}" for b in self.blocks)
-        styles = "|".join(f"{s.start}:{s.end}{s.style}" for b in self.blocks for s in b.styles)
+        styles = "|".join(f"{s.start}:{s.end}{s.style}{s.href}" for b in self.blocks for s in b.styles)
         paths = "|".join(" > ".join(b.path) for b in self.blocks)
         version = hashlib.sha256(
             f"{PIPELINE_VERSION}\x00{title}\x00{url}\x00{text}\x00{shape}\x00{styles}\x00{paths}".encode()

@@ -2,13 +2,15 @@
 buttons, related links and footers) and returns it as structured XML, whose headings, paragraphs, lists,
 tables, quotes and code become blocks. The title comes from the page's metadata (``<title>``, Open Graph),
 the address from its canonical link. Code languages and heading ids, which the extraction drops, are taken
-back from the original page where the code text or heading text matches."""
+back from the original page where the code text or heading text matches; so are links' own addresses (the
+extraction joins relative ones to the site's root). Links keep their text and address (``link`` spans)."""
 
 from __future__ import annotations
 
 import logging
 import re
 from html import unescape
+from urllib.parse import urlsplit
 
 import lxml.etree as etree
 import lxml.html
@@ -34,7 +36,7 @@ def read_html(source: str, raw: str) -> Document | None:
         output_format="xml",
         include_formatting=True,
         include_tables=True,
-        include_links=False,
+        include_links=True,
         include_images=False,
         include_comments=False,
         with_metadata=True,
@@ -91,6 +93,17 @@ class _Hints:
         ] = {}  # the page's own <pre> text (the extraction may alter white space)
         self.heading_id: dict[str, str] = {}
         self.canonical: str | None = None
+        self.hrefs: dict[str, list[str]] = {}  # a link's text -> the page's own hrefs of links with that text
+
+    def href(self, text: str, target: str) -> str:
+        """The page's own address of the link ``text`` that the extraction wrote as ``target``: trafilatura
+        joins a relative address to the site's root (``#part`` -> ``https://host#part``), which loses the page
+        it is relative to; the original is resolved later against the page's own address."""
+        candidates = self.hrefs.get(_norm(text), [])
+        for n, own in enumerate(candidates):
+            if own == target or (not urlsplit(own).scheme and target.endswith(own.lstrip("./"))):
+                return candidates.pop(n)
+        return target
 
 
 def _norm(text: str) -> str:
@@ -118,6 +131,9 @@ def _hints(raw: str) -> _Hints:
             hid = h.get("id") or next((a.get("id") for a in h.iter("a") if a.get("id")), None)
             if hid:
                 hints.heading_id[_norm(h.text_content())] = hid
+    for a in tree.iter("a"):
+        if a.get("href"):
+            hints.hrefs.setdefault(_norm(a.text_content()), []).append(a.get("href").strip())
     for link in tree.iter("link"):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
             hints.canonical = link.get("href")
@@ -167,9 +183,7 @@ class _Walker:
                 text, styles = self.inline(item, skip=("list",))
                 if text:
                     prefix = "  " * self.depth + marker
-                    styles = tuple(
-                        s.__class__(s.start + len(prefix), s.end + len(prefix), s.style) for s in styles
-                    )
+                    styles = tuple(s.moved(s.start + len(prefix), s.end + len(prefix)) for s in styles)
                     self.b.add("list_item", prefix + text, styles, level=self.depth, tight=not first)
                     first = False
                 for sub in item:
@@ -219,12 +233,18 @@ class _Walker:
                 style = "code"
             elif el.tag == "hi":
                 style = _HI_STYLES.get(el.get("rend") or "")
-        if style:
+            elif el.tag == "ref":
+                style = "link"
+        if style == "link":
+            out.open_link(self.hints.href("".join(el.itertext()), el.get("target") or ""))
+        elif style:
             out.open(style)
         out.add(el.text or "", verbatim=style == "code")
         for child in el:
             self._inline(child, out, skip)
-        if style:
+        if style == "link":
+            out.close_link()
+        elif style:
             out.close(style)
         if not top:
             out.add(el.tail or "")

@@ -3,7 +3,8 @@
 Decisions (generic, no site is named):
 - Formatting tags keep their effect as style spans: ``<code>``/``<kbd>``/``<samp>``/``<tt>`` -> inline code,
   ``<b>``/``<strong>`` -> bold, ``<i>``/``<em>`` -> italics, ``<s>``/``<del>``/``<strike>`` -> strike-through.
-  ``<br>`` is a line break. Every other tag disappears and its text stays (``<span class=…>New</span>`` -> New).
+  ``<br>`` is a line break. ``<a href>`` keeps its text and its address (a ``link`` span; no ``href``, or a
+  ``javascript:`` one, leaves plain text). Every other tag disappears and its text stays (``<span class=…>New</span>`` -> New).
 - ``<script>``, ``<style>``, ``<template>`` bodies, ``<svg>`` and HTML comments disappear.
 - A self-closing component (a tag with a capital letter or a hyphen in its name, as Vue and MDX write them)
   becomes the readable name it would render: its ``text``/``label``/``title``/``name`` attribute, or its ``path``
@@ -79,7 +80,10 @@ _BLOCK = frozenset(
         "center",
     ]
 )
-_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)((?:\s+[^>]*?)?)\s*(/?)>|<!--.*?-->|</?>", re.S)
+# A tag's attributes may quote a ">" (an address, a JSX expression): quoted values are read whole.
+_TAG = re.compile(
+    r"""<(/?)([A-Za-z][\w:.-]*)((?:\s+(?:"[^"]*"|'[^']*'|[^>"'])*?)?)\s*(/?)>|<!--.*?-->|</?>""", re.S
+)
 _ATTR = re.compile(r"""([\w:@.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _KIND_SUFFIX = re.compile(r":(?:Class|Interface|TypeAlias|Typedef|Function|Variable|Enum|Namespace)\b")
 
@@ -144,6 +148,12 @@ class InlineHtml:
             return
         if low == "br" and not closing:
             self.out.hard_break()
+            return
+        if low == "a":
+            if closing:
+                self.out.close_link()
+            elif not self_closing:
+                self.out.open_link(attrs.get("href"))
             return
         style = _STYLE_TAGS.get(low)
         if style is not None:

@@ -4,7 +4,8 @@
   and never enters the text. Without a front-matter title the first H1 is the title (and not a block).
 - Headings are structure: each block knows the headings above it. ``{#custom-id}`` sets a heading's anchor.
 - Paragraphs, list items (with their marker), block quotes and tables are text; inline formatting becomes
-  style spans. Links keep their text, images disappear.
+  style spans. Links keep their text and carry their address as a ``link`` span (an autolink is already its
+  address: plain text); images disappear.
 - Fenced and indented code is kept character for character with its language.
 - Container fences (``::: tip`` … ``:::``) disappear and their bodies stay; kramdown attribute lines
   (``{: .class }``) disappear; inline HTML and components follow ``htmlfrag``.
@@ -291,7 +292,7 @@ class _Reader:
             else:
                 marker = "  "
             prefix = indent + marker
-            styles = tuple(s.__class__(s.start + len(prefix), s.end + len(prefix), s.style) for s in styles)
+            styles = tuple(s.moved(s.start + len(prefix), s.end + len(prefix)) for s in styles)
             tight = first and self.tight_next
             self.b.add("list_item", prefix + text, styles, level=depth, lines=lines, tight=bool(tight))
             self.tight_next = True
@@ -361,6 +362,11 @@ def _inline_into(children: list[Token], out: InlineText, *, mdx: bool = False) -
             out.open(_STYLE_TOKENS[t[:-5]])
         elif t.endswith("_close") and t[:-6] in _STYLE_TOKENS:
             out.close(_STYLE_TOKENS[t[:-6]])
+        elif t == "link_open":
+            # An autolink (<https://…>) is its own address, already in the text: no link over it.
+            out.open_link("" if c.markup == "autolink" else str(c.attrGet("href") or ""))
+        elif t == "link_close":
+            out.close_link()
         elif t == "html_inline":
             html.feed(c.content)
-        # link_open/link_close: the link text stays; image: disappears
+        # image: disappears
