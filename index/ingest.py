@@ -30,7 +30,8 @@ from .errors import EmptyCorpusError, ModelLoadError
 from .leases import Lease, alive
 from .loaders import MAX_FILE_BYTES, PIPELINE_VERSION, Skipped, doc_id_for, iter_corpus_files, load_document
 from .models import Document, IndexReport, Passage
-from .store import DocMarker, Store, VersionCount
+from .records import DocMarker, VersionCount
+from .store import Store
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ import threading
 import time
 import uuid
 
-from .store import Store, WriterRecord
+from .records import WriterRecord
+from .store import Store
 
 log = logging.getLogger(__name__)
 

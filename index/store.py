@@ -6,18 +6,16 @@ Three collections share a prefix:
 - ``{prefix}-documents``: one marker per document (its current version, title, cleaned text). A passage is live
   only while its version equals its document's marker: markers switch atomically, so a document is always
   wholly at its old or its new version as far as answers are concerned.
-Every call converts Chroma's column-oriented results into records at this boundary.
+Every call converts Chroma's column-oriented results into records (`index/records.py`) at this boundary.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlparse
@@ -32,7 +30,21 @@ from filelock import FileLock, Timeout
 from . import handoff
 from .config import IndexSettings
 from .errors import StoreLockedError, StoreMismatchError, StoreOpenError, StoreUnavailableError
-from .models import Block, Document, Passage, StyleSpan
+from .models import Document, Passage
+from .records import (
+    DocMarker,
+    PassageColumns,
+    SentenceVectors,
+    VersionCount,
+    WriterRecord,
+    columns_of,
+    concat_columns,
+    decode_spans,
+    distance_to_similarity,
+    passage_from,
+    passage_meta,
+    unit_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,239 +54,6 @@ _META_ID = "__quotebot_meta__"
 _WRITER_PREFIX = "__quotebot_writer__"
 _RESERVED_PREFIX = "__quotebot_"
 SQLITE = "chroma.sqlite3"  # the embedded store's database file
-
-
-@dataclass(frozen=True)
-class DocMarker:
-    doc_id: str
-    source: str
-    title: str
-    version: str
-    passages: int
-    file_hash: str = ""  # hash of the file (and pipeline version) the marker's version was made from
-
-
-@dataclass(frozen=True)
-class WriterRecord:
-    """A lease of one indexing run: written when it starts, refreshed while it runs, closed when it ends."""
-
-    run_id: str
-    started: float  # time.time()
-    heartbeat: float  # time.time() of the last sign of life
-    state: str  # "running", "done" or "aborted"
-
-
-@dataclass(frozen=True)
-class VersionCount:
-    passages: int
-    sentences: int
-    expected_sentences: int  # what the present passages say they have
-
-
-@dataclass(frozen=True)
-class SentenceVectors:
-    passage_ids: list[str]
-    index: list[int]  # sentence index within its passage
-    vectors: np.ndarray  # (n, dim), normalised
-
-
-@dataclass(frozen=True)
-class PassageColumns:
-    """Passages as columns (what the retrieval tables are built from, without a record per row)."""
-
-    ids: list[str]
-    texts: list[str]
-    doc_ids: list[str]
-    versions: list[str]
-    sources: list[str]
-    titles: list[str]
-    numbers: np.ndarray  # (n, 6) int32: ordinal, start, end, first paragraph, last paragraph, paragraph count
-    spans: list[str]  # unit spans, encoded (decode_spans)
-    blocks: list[str]  # blocks, encoded (decode_blocks)
-    sections: list[str]  # section path, JSON
-    page_urls: list[str]
-    markup: np.ndarray  # bool
-    vectors: np.ndarray  # (n, dim) float32
-
-
-_NUMBER_KEYS = ("ordinal", "start", "end", "p_first", "p_last", "p_count")
-
-
-def _columns(ids, texts, metas, vectors, dim: int, keep=None) -> PassageColumns:
-    rows = [i for i, m in enumerate(metas) if keep is None or keep(m)]
-    ms = [metas[i] for i in rows]
-    return PassageColumns(
-        ids=[ids[i] for i in rows],
-        texts=[texts[i] for i in rows],
-        doc_ids=[m["doc_id"] for m in ms],
-        versions=[m["version"] for m in ms],
-        sources=[m["source"] for m in ms],
-        titles=[m["title"] for m in ms],
-        numbers=np.asarray([[int(m[k]) for k in _NUMBER_KEYS] for m in ms], dtype=np.int32).reshape(-1, 6),
-        spans=[m.get("sentences", "") for m in ms],
-        blocks=[m.get("blocks", "") for m in ms],
-        sections=[m.get("section", "") for m in ms],
-        page_urls=[m.get("page_url") or "" for m in ms],
-        markup=np.asarray([bool(m.get("markup", False)) for m in ms], dtype=bool),
-        vectors=(
-            np.asarray([vectors[i] for i in rows], dtype=np.float32)
-            if rows
-            else np.zeros((0, dim), dtype=np.float32)
-        ),
-    )
-
-
-def concat_columns(parts: Sequence[PassageColumns], dim: int) -> PassageColumns:
-    if not parts:
-        return _columns([], [], [], [], dim)
-    if len(parts) == 1:
-        return parts[0]
-    lists = {
-        f: [x for p in parts for x in getattr(p, f)]
-        for f in (
-            "ids",
-            "texts",
-            "doc_ids",
-            "versions",
-            "sources",
-            "titles",
-            "spans",
-            "blocks",
-            "sections",
-            "page_urls",
-        )
-    }
-    return PassageColumns(
-        **lists,
-        numbers=np.concatenate([p.numbers for p in parts]),
-        markup=np.concatenate([p.markup for p in parts]),
-        vectors=np.concatenate([p.vectors for p in parts]),
-    )
-
-
-def decode_spans(value: str) -> tuple[tuple[int, int], ...]:
-    return _decode_spans(value)
-
-
-def decode_blocks(value: str) -> tuple[Block, ...]:
-    return _decode_blocks(value)
-
-
-def unit_id(passage_id: str, index: int) -> str:
-    """The record id of unit ``index`` of a passage in the sentences collection."""
-    return f"{passage_id}-s{index:03d}"
-
-
-def distance_to_similarity(distance: float) -> float:
-    """Chroma's cosine distance -> cosine similarity. The one place this conversion happens."""
-    return 1.0 - float(distance)
-
-
-def _encode_spans(spans: Sequence[tuple[int, int]]) -> str:
-    return ",".join(f"{a}:{b}" for a, b in spans)
-
-
-def _decode_spans(value: str) -> tuple[tuple[int, int], ...]:
-    if not value:
-        return ()
-    out = []
-    for part in value.split(","):
-        a, b = part.split(":")
-        out.append((int(a), int(b)))
-    return tuple(out)
-
-
-def _encode_blocks(blocks: Sequence[Block]) -> str:
-    """Blocks as compact JSON (section paths listed once). A style is ``[start, end, style]``, a link
-    ``[start, end, "link", href]``: a store written before links were kept reads as it did."""
-    paths: list[list[str]] = []
-    index: dict[tuple[str, ...], int] = {}
-    rows = []
-    for b in blocks:
-        if b.path not in index:
-            index[b.path] = len(paths)
-            paths.append(list(b.path))
-        rows.append(
-            [
-                b.kind,
-                b.start,
-                b.end,
-                index[b.path],
-                b.level,
-                b.lang,
-                b.lines[0],
-                b.lines[1],
-                b.anchor,
-                [
-                    [s.start, s.end, s.style, s.href] if s.href else [s.start, s.end, s.style]
-                    for s in b.styles
-                ],
-            ]
-        )
-    return json.dumps({"p": paths, "b": rows}, ensure_ascii=False, separators=(",", ":"))
-
-
-def _decode_blocks(value: str) -> tuple[Block, ...]:
-    if not value:
-        return ()
-    data = json.loads(value)
-    paths = [tuple(p) for p in data["p"]]
-    return tuple(
-        Block(
-            kind,
-            a,
-            b,
-            paths[pi],
-            level,
-            lang,
-            (l0, l1),
-            tuple(StyleSpan(*span) for span in styles),  # [start, end, style] or, for a link, [..., href]
-            anchor,
-        )
-        for kind, a, b, pi, level, lang, l0, l1, anchor, styles in data["b"]
-    )
-
-
-def _passage_meta(p: Passage) -> dict:
-    return {
-        "blocks": _encode_blocks(p.blocks),
-        "section": json.dumps(list(p.section), ensure_ascii=False),
-        "page_url": p.page_url or "",
-        "markup": p.markup,
-        "doc_id": p.doc_id,
-        "source": p.source,
-        "title": p.title,
-        "version": p.version,
-        "ordinal": p.ordinal,
-        "start": p.start,
-        "end": p.end,
-        "p_first": p.first_paragraph,
-        "p_last": p.last_paragraph,
-        "p_count": p.paragraph_count,
-        "sentences": _encode_spans(p.sentences),
-    }
-
-
-def _passage_from(pid: str, text: str, m: dict) -> Passage:
-    return Passage(
-        passage_id=pid,
-        doc_id=m["doc_id"],
-        source=m["source"],
-        title=m["title"],
-        version=m["version"],
-        ordinal=int(m["ordinal"]),
-        text=text,
-        start=int(m["start"]),
-        end=int(m["end"]),
-        first_paragraph=int(m["p_first"]),
-        last_paragraph=int(m["p_last"]),
-        paragraph_count=int(m["p_count"]),
-        sentences=_decode_spans(m.get("sentences", "")),
-        blocks=_decode_blocks(m.get("blocks", "")),
-        section=tuple(json.loads(m["section"])) if m.get("section") else (),
-        page_url=m.get("page_url") or None,
-        markup=bool(m.get("markup", False)),
-    )
 
 
 T = TypeVar("T")
@@ -651,7 +430,7 @@ class Store:
                 ids=[p.passage_id for p in chunk],
                 embeddings=vectors[sl],
                 documents=[p.text for p in chunk],
-                metadatas=[_passage_meta(p) for p in chunk],
+                metadatas=[passage_meta(p) for p in chunk],
             )
 
     @_resilient
@@ -724,7 +503,7 @@ class Store:
                     key = (m["doc_id"], m["version"])
                     counts[key] = counts.get(key, 0) + 1
                     if col is self._passages:
-                        expected[key] = expected.get(key, 0) + len(_decode_spans(m.get("sentences", "")))
+                        expected[key] = expected.get(key, 0) + len(decode_spans(m.get("sentences", "")))
         return {
             key: VersionCount(passages.get(key, 0), sentences.get(key, 0), expected.get(key, 0))
             for key in passages.keys() | sentences.keys()
@@ -741,7 +520,7 @@ class Store:
         for offset in range(0, total, _BATCH * 5):
             got = self._passages.get(include=["documents", "metadatas"], limit=_BATCH * 5, offset=offset)
             out.extend(
-                _passage_from(pid, text, m)
+                passage_from(pid, text, m)
                 for pid, text, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
             )
         return out
@@ -759,7 +538,7 @@ class Store:
             for pid, text, m, v in zip(
                 got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
             ):
-                out.append(_passage_from(pid, text, m))
+                out.append(passage_from(pid, text, m))
                 vecs.append(v)
         arr = np.asarray(vecs, dtype=np.float32) if vecs else np.zeros((0, self.dim), dtype=np.float32)
         return out, arr
@@ -834,7 +613,7 @@ class Store:
             for offset in range(0, total, _BATCH * 5):
                 got = self._passages.get(include=include, limit=_BATCH * 5, offset=offset)
                 parts.append(
-                    _columns(
+                    columns_of(
                         got["ids"], got["documents"], got["metadatas"], got["embeddings"], self.dim, keep
                     )
                 )
@@ -844,7 +623,7 @@ class Store:
                 where = {"doc_id": chunk[0]} if len(chunk) == 1 else {"doc_id": {"$in": chunk}}
                 got = self._passages.get(where=where, include=include)
                 parts.append(
-                    _columns(
+                    columns_of(
                         got["ids"], got["documents"], got["metadatas"], got["embeddings"], self.dim, keep
                     )
                 )

@@ -24,7 +24,8 @@ import numpy as np
 from .chunking import header_of, is_question
 from .lexical import LexicalIndex, Lexicon, TokenRows, flat_rows, tokenize
 from .models import Passage, SourceInfo
-from .store import PassageColumns, Store, concat_columns, decode_blocks, decode_spans
+from .records import PassageColumns, concat_columns, decode_blocks, decode_spans
+from .store import Store
 
 log = logging.getLogger(__name__)
 

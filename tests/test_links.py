@@ -10,7 +10,7 @@ from index import links
 from index.chunking import chunk_document
 from index.formats import reader_for
 from index.models import Answer, Block, Hit, StyleSpan
-from index.store import _encode_blocks, decode_blocks
+from index.records import decode_blocks, encode_blocks
 from tests.markup_check import RAW_MENTION, check_markup
 
 PAGE = """---
@@ -101,7 +101,7 @@ def test_a_relative_link_resolves_against_the_page_and_is_dropped_without_one():
 
 def test_link_spans_survive_the_store_encoding_and_an_old_store_still_loads():
     doc = reader_for("guide/redirects.md")("guide/redirects.md", PAGE)
-    assert decode_blocks(_encode_blocks(doc.blocks)) == doc.blocks
+    assert decode_blocks(encode_blocks(doc.blocks)) == doc.blocks
     old = {  # a store written before links were kept: styles are [start, end, style]
         "p": [["Redirects"]],
         "b": [["paragraph", 0, 20, 0, 0, "", 3, 4, "redirects", [[0, 4, "b"], [5, 9, "code"]]]],
