@@ -1,7 +1,7 @@
 """Memory, load time and query latency of one process at 5k, 50k and 100k passages (prints figures; not a test).
 
 python benchmarks/scale.py [--sizes 5000,50000,100000] [--questions 200] [--rounds 1] [--code DIR ...]
-    [--server] [--agreement]
+    [--server] [--exact] [--agreement]
 
 Each corpus is generated and its store built once (benchmarks/scalegen.py says exactly how; kept in
 ``~/.cache/quotebot/scale``). Then, for every size, a fresh process per variant of the code (``--code DIR``: a
@@ -18,7 +18,8 @@ interleaved round by round, so that load on the shared machine hits every varian
 Embedded store (the default), Chroma runs inside the bot process: its RSS includes Chroma's in-memory indexes
 (loaded when a collection is first queried or read). ``--server`` also runs the same processes against a ``chroma
 run`` server on the same store folder: the bot process then holds only the model and its tables, and the
-server's RSS is printed beside it.
+server's RSS is printed beside it. ``--exact`` adds a warm process with ``QUOTEBOT_MEMORY_SEARCH_PASSAGES`` above
+the size: nearest neighbours from exact scans of float32 tables in memory (what the setting costs).
 """
 
 from __future__ import annotations
@@ -216,11 +217,16 @@ def agreement(store_dir: str, qs: list[str]) -> dict:
     return out
 
 
-def run_child(code: Path, store_dir: Path, qs: list[str], phase: str, server: str | None = None) -> dict:
+def run_child(
+    code: Path, store_dir: Path, qs: list[str], phase: str, server: str | None = None, exact: bool = False
+) -> dict:
     env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{ROOT / 'benchmarks'}"}
     env.pop("CHROMA_URL", None)
+    env.pop("QUOTEBOT_MEMORY_SEARCH_PASSAGES", None)
     if server:
         env["CHROMA_URL"] = server
+    if exact:
+        env["QUOTEBOT_MEMORY_SEARCH_PASSAGES"] = str(10**9)
     proc = subprocess.run(
         [sys.executable, __file__, "--child", str(store_dir), "--phase", phase],
         input=json.dumps(qs),
@@ -289,6 +295,7 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--agreement", action="store_true", help="also compare Chroma-backed and exact search")
     ap.add_argument("--server", action="store_true", help="also run against a chroma run server")
+    ap.add_argument("--exact", action="store_true", help="also search every size exactly in memory")
     args = ap.parse_args()
     if args.child:
         qs = json.loads(sys.stdin.read())
@@ -315,6 +322,9 @@ def main() -> None:
                 for phase in ("cold", "warm"):
                     r = run_child(code, Path(settings.store_dir), qs, phase)
                     print(f"  {code.name or code} {phase}: {json.dumps(r)}", flush=True)
+                if args.exact:
+                    r = run_child(code, Path(settings.store_dir), qs, "warm", exact=True)
+                    print(f"  {code.name or code} warm, exact in memory: {json.dumps(r)}", flush=True)
                 if not args.server:
                     continue
                 proc, url = chroma_server(Path(settings.store_dir))
