@@ -145,13 +145,11 @@ def _take(values: list, order: Sequence[int]) -> list:
     return [values[i] for i in order]
 
 
-def _gather(
-    parts: list[tuple[np.ndarray, np.ndarray]], order: np.ndarray, dtype: type, dim: int
-) -> np.ndarray:
+def _gather(parts: list[tuple[np.ndarray, np.ndarray]], order: np.ndarray, dtype: type) -> np.ndarray:
     """Rows ``order`` of the concatenation of ``parts`` (each: an array and the indices of its rows taken), as one
     new array of ``dtype``, filled a chunk at a time: no full-size temporary beside the result."""
     bounds = np.cumsum([0] + [len(idx) for _, idx in parts])
-    out = np.empty((len(order), dim), dtype)
+    out = np.empty((len(order), *parts[0][0].shape[1:]), dtype)
     for a in range(0, len(order), 65536):
         src = order[a : a + 65536]
         part = np.searchsorted(bounds, src, side="right") - 1
@@ -171,8 +169,8 @@ def _pair_norms(vectors: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     last[ptr[1:][ptr[1:] > ptr[:-1]] - 1] = True
     first = np.flatnonzero(~last[:-1])
     if len(first):
-        for a in range(0, len(first), 65536):
-            idx = first[a : a + 65536]
+        for a in range(0, len(first), 8192):  # small chunks: three float32 temporaries each
+            idx = first[a : a + 8192]
             summed = vectors[idx].astype(np.float32) + vectors[idx + 1].astype(np.float32)
             out[idx] = np.linalg.norm(summed, axis=1)
     return out
@@ -282,11 +280,13 @@ def build(
         kept_tokens = previous.lexical.rows.take(kr)
         kept_heads = previous.headings.take(kr)
         old_vectors, old_units = (previous.vectors, kr), (previous.unit_vectors, kept_unit_pos)
+        old_pairs = (previous.pair_norm, kept_unit_pos)  # a kept row keeps all its units: same pairs
     else:
         kept, kept_counts = None, []
         kept_tokens = kept_heads = None
         empty = np.zeros((0, store.dim), dtype)
         old_vectors = old_units = (empty, np.zeros(0, dtype=np.int64))
+        old_pairs = (np.zeros(0, np.float32), np.zeros(0, dtype=np.int64))
     new_tokens = lexicon.rows(_lexical_fields(new)) if n_new else None
     new_heads = _heading_rows(lexicon, new.blocks) if n_new else None
     parts = [c for c in (kept, new) if c is not None and len(c.ids)]
@@ -308,9 +308,11 @@ def build(
     unit_ptr = np.concatenate([[0], np.cumsum(counts[order])]).astype(np.int64)
     # the vectors in row order, gathered straight from the previous tables and the new reads
     new_vectors = (new.vectors, np.arange(n_new)) if n_new else old_vectors[:1] + (np.zeros(0, np.int64),)
-    new_unit_vectors = (new_units, np.arange(len(new_units))) if n_new else (new_units, np.zeros(0, np.int64))
-    vectors = _gather([old_vectors, new_vectors], order, dtype, store.dim)
-    unit_vectors = _gather([old_units, new_unit_vectors], unit_order, dtype, store.dim)
+    taken = np.arange(len(new_units))
+    new_ptr = np.concatenate([[0], np.cumsum(unit_counts)]).astype(np.int64)
+    vectors = _gather([old_vectors, new_vectors], order, dtype)
+    unit_vectors = _gather([old_units, (new_units, taken)], unit_order, dtype)
+    pair_norm = _gather([old_pairs, (_pair_norms(new_units, new_ptr), taken)], unit_order, np.float32)
     first_row: dict[str, int] = {}
     for i, d in enumerate(cols.doc_ids):
         first_row.setdefault(d, i)
@@ -344,7 +346,7 @@ def build(
         vectors=vectors,
         unit_ptr=unit_ptr,
         unit_vectors=unit_vectors,
-        pair_norm=_pair_norms(unit_vectors, unit_ptr),
+        pair_norm=pair_norm,
         lexical=LexicalIndex(texts, SpanView(spans_raw), lexicon=lexicon, rows=tokens),
         headings=heads.take(order),
         sources=sources,

@@ -90,6 +90,7 @@ def test_a_reload_reads_only_the_changed_document_and_equals_a_full_load(corpus_
         assert fresh._state.ids == rows.ids
         assert np.array_equal(fresh._state.unit_ptr, rows.unit_ptr)
         assert np.array_equal(fresh._state.unit_vectors, rows.unit_vectors)
+        assert np.array_equal(fresh._state.pair_norm, rows.pair_norm)  # kept rows keep their pair norms
         assert answers(fresh) == incremental
     finally:
         reader.close()
