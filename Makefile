@@ -42,7 +42,7 @@ eval-public: $(STAMP)
 	$(BIN)/python benchmarks/public.py
 
 # Generated corpora (benchmarks/scalegen.py) are built once into ~/.cache/quotebot/scale: about 2 min for 5k
-# passages, 15-20 min for 50k, 40 min for 100k on 2 busy cores. The full run:
+# passages, 20 min for 50k, 30 min for 100k on 2 busy cores (mostly Chroma writing). The full run:
 # make bench SCALE_SIZES=5000,50000,100000 QUERY_SIZE=100000
 SCALE_SIZES ?= 5000,50000
 QUERY_SIZE ?= 50000
