@@ -41,10 +41,18 @@ eval: $(STAMP)
 eval-public: $(STAMP)
 	$(BIN)/python benchmarks/public.py
 
+# Generated corpora (benchmarks/scalegen.py) are built once into ~/.cache/quotebot/scale: about 2 min for 5k
+# passages, 20 min for 50k, 30 min for 100k on 2 busy cores (mostly Chroma writing). The full run:
+# make bench SCALE_SIZES=5000,50000,100000 QUERY_SIZE=100000
+SCALE_SIZES ?= 5000,50000
+QUERY_SIZE ?= 50000
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/bot_latency.py --compare
 	$(BIN)/python benchmarks/bot_latency.py --process
+	$(BIN)/python benchmarks/query.py --size $(QUERY_SIZE)
+	$(BIN)/python benchmarks/scale.py --sizes $(SCALE_SIZES) --server --exact
 
 clean:
 	rm -rf $(VENV) .quotebot .quotebot-eval .pytest_cache .hypothesis

@@ -1,6 +1,7 @@
 """Memory, load time and query latency of one process at 5k, 50k and 100k passages (prints figures; not a test).
 
-python benchmarks/scale.py [--sizes 5000,50000,100000] [--questions 200] [--rounds 2] [--code DIR ...]
+python benchmarks/scale.py [--sizes 5000,50000,100000] [--questions 200] [--rounds 1] [--code DIR ...]
+    [--server] [--exact] [--agreement]
 
 Each corpus is generated and its store built once (benchmarks/scalegen.py says exactly how; kept in
 ``~/.cache/quotebot/scale``). Then, for every size, a fresh process per variant of the code (``--code DIR``: a
@@ -13,6 +14,12 @@ interleaved round by round, so that load on the shared machine hits every varian
    encode plus one Chroma query of the passages collection for 50 nearest) with ``Retriever.search``;
 4. reloads the tables (``refresh``), as after a change: seconds, and the peak RSS during the reload above the
    RSS before it (how long the old and new tables live side by side).
+
+Embedded store (the default), Chroma runs inside the bot process: its RSS includes Chroma's in-memory indexes
+(loaded when a collection is first queried or read). ``--server`` also runs the same processes against a ``chroma
+run`` server on the same store folder: the bot process then holds only the model and its tables, and the
+server's RSS is printed beside it. ``--exact`` adds a warm process with ``QUOTEBOT_MEMORY_SEARCH_PASSAGES`` above
+the size: nearest neighbours from exact scans of float32 tables in memory (what the setting costs).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import json
 import os
 import platform
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -86,12 +94,17 @@ def child(store_dir: str, qs: list[str], phase: str) -> dict:
 
     embedder = get_embedder()
     embedder.embed_query("warm up the encoder")
+    settings = IndexSettings(_env_file=None, store_dir=Path(store_dir), refresh_seconds=3600)
     if phase == "cold":
-        (Path(store_dir) / "tables.npz").unlink(missing_ok=True)
+        try:
+            from index.snapshot import path_for
+        except ImportError:  # code from before saved tables
+            pass
+        else:
+            path_for(None, settings).unlink(missing_ok=True)
     gc.collect()
     base = _status()["VmRSS"]
     _reset_peak()
-    settings = IndexSettings(_env_file=None, store_dir=Path(store_dir), refresh_seconds=3600)
     t0 = time.perf_counter()
     store = Store.open(
         settings, model=embedder.name, dim=embedder.dim, vectors=vectors_of(embedder), write=True
@@ -204,8 +217,16 @@ def agreement(store_dir: str, qs: list[str]) -> dict:
     return out
 
 
-def run_child(code: Path, store_dir: Path, qs: list[str], phase: str) -> dict:
+def run_child(
+    code: Path, store_dir: Path, qs: list[str], phase: str, server: str | None = None, exact: bool = False
+) -> dict:
     env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{ROOT / 'benchmarks'}"}
+    env.pop("CHROMA_URL", None)
+    env.pop("QUOTEBOT_MEMORY_SEARCH_PASSAGES", None)
+    if server:
+        env["CHROMA_URL"] = server
+    if exact:
+        env["QUOTEBOT_MEMORY_SEARCH_PASSAGES"] = str(10**9)
     proc = subprocess.run(
         [sys.executable, __file__, "--child", str(store_dir), "--phase", phase],
         input=json.dumps(qs),
@@ -218,6 +239,36 @@ def run_child(code: Path, store_dir: Path, qs: list[str], phase: str) -> dict:
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def server_rss(pid: int) -> dict[str, int]:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[f"server_{key[2:].lower()}_mb"] = int(value.split()[0]) // 1024
+    return out
+
+
+def chroma_server(store_dir: Path) -> tuple[subprocess.Popen, str]:
+    """``chroma run`` on ``store_dir`` (loopback, a free port), once it accepts connections."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(store_dir), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("chroma run did not start")
 
 
 def machine() -> str:
@@ -243,6 +294,8 @@ def main() -> None:
     ap.add_argument("--code", type=Path, action="append", default=None, help="checkouts to compare")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--agreement", action="store_true", help="also compare Chroma-backed and exact search")
+    ap.add_argument("--server", action="store_true", help="also run against a chroma run server")
+    ap.add_argument("--exact", action="store_true", help="also search every size exactly in memory")
     args = ap.parse_args()
     if args.child:
         qs = json.loads(sys.stdin.read())
@@ -269,6 +322,19 @@ def main() -> None:
                 for phase in ("cold", "warm"):
                     r = run_child(code, Path(settings.store_dir), qs, phase)
                     print(f"  {code.name or code} {phase}: {json.dumps(r)}", flush=True)
+                if args.exact:
+                    r = run_child(code, Path(settings.store_dir), qs, "warm", exact=True)
+                    print(f"  {code.name or code} warm, exact in memory: {json.dumps(r)}", flush=True)
+                if not args.server:
+                    continue
+                proc, url = chroma_server(Path(settings.store_dir))
+                try:
+                    for phase in ("cold", "warm"):
+                        r = run_child(code, Path(settings.store_dir), qs, phase, url) | server_rss(proc.pid)
+                        print(f"  {code.name or code} {phase}, chroma run: {json.dumps(r)}", flush=True)
+                finally:
+                    proc.terminate()
+                    proc.wait()
         if args.agreement:
             r = run_child(ROOT, Path(settings.store_dir), qs, "agree")
             print(f"  agreement (exact in memory vs Chroma neighbours): {json.dumps(r)}", flush=True)

@@ -48,7 +48,10 @@ log = logging.getLogger(__name__)
 GENERATOR_VERSION = 1
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_CORPORA = ("squad", "scifact")
-MARKDOWN_CORPORA = ("djs-guide", "pycord-guide")
+MARKDOWN_CORPORA = (
+    "djs-guide",
+    "pycord-guide",
+)  # those present are used (the corpus is named in the cache key)
 SCIFACT_DOCS = 2500  # SciFact abstracts drawn from (of 5,183): keeps the distinct sentences to encode ~45k
 
 
@@ -69,9 +72,20 @@ def _text_of(doc: Document, kind: str) -> list[tuple[str, str, int]]:
     return [(b.kind, doc.text[b.start : b.end], b.level) for b in doc.blocks if kind in ("", b.kind)]
 
 
+def corpora(shared: Path) -> list[str]:
+    """The public corpora present in ``shared`` that generated documents draw from (at least one of each kind)."""
+    present = [n for n in TEXT_CORPORA + MARKDOWN_CORPORA if (shared / "eval" / n / "corpus").is_dir()]
+    if not set(present) & set(TEXT_CORPORA) or not set(present) & set(MARKDOWN_CORPORA):
+        raise FileNotFoundError(
+            f"the generator needs one of {TEXT_CORPORA} and one of {MARKDOWN_CORPORA} in {shared / 'eval'}"
+        )
+    return present
+
+
 def build_pool(shared: Path) -> Pool:
     pool = Pool([], [], [], [], [], [], [])
-    for name in TEXT_CORPORA:
+    present = corpora(shared)
+    for name in (n for n in TEXT_CORPORA if n in present):
         folder = shared / "eval" / name / "corpus"
         files = sorted(folder.glob("*.txt"))
         if name == "scifact":
@@ -84,7 +98,7 @@ def build_pool(shared: Path) -> Pool:
                     sents = [text[a:b] for a, b in split_sentences(text)]
                     if sents:
                         pool.paragraphs.append(sents)
-    for name in MARKDOWN_CORPORA:
+    for name in (n for n in MARKDOWN_CORPORA if n in present):
         docs, _ = load_corpus(shared / "eval" / name / "corpus")
         for doc in docs:
             pool.titles_md.append(doc.title)
@@ -214,7 +228,8 @@ def prepared_store(
     size: int, cache: Path, shared: Path, embedder, seed: int = 0
 ) -> tuple[IndexSettings, dict]:
     """The store of the generated corpus of ``size`` passages, built once and kept under ``cache``."""
-    key = hashlib.sha1(f"{GENERATOR_VERSION}-{size}-{seed}-{embedder.name}".encode()).hexdigest()[:10]
+    used = ",".join(corpora(shared))
+    key = hashlib.sha1(f"{GENERATOR_VERSION}-{size}-{seed}-{embedder.name}-{used}".encode()).hexdigest()[:10]
     base = cache / f"scale-{size}-{key}"
     settings = IndexSettings(
         _env_file=None, corpus_dir=base / "corpus", store_dir=base / "store", refresh_seconds=3600

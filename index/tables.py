@@ -146,6 +146,21 @@ def _take(values: list, order: Sequence[int]) -> list:
     return [values[i] for i in order]
 
 
+def _gather(parts: list[tuple[np.ndarray, np.ndarray]], order: np.ndarray, dtype: type) -> np.ndarray:
+    """Rows ``order`` of the concatenation of ``parts`` (each: an array and the indices of its rows taken), as one
+    new array of ``dtype``, filled a chunk at a time: no full-size temporary beside the result."""
+    bounds = np.cumsum([0] + [len(idx) for _, idx in parts])
+    out = np.empty((len(order), *parts[0][0].shape[1:]), dtype)
+    for a in range(0, len(order), 65536):
+        src = order[a : a + 65536]
+        part = np.searchsorted(bounds, src, side="right") - 1
+        for k, (values, idx) in enumerate(parts):
+            mine = part == k
+            if mine.any():
+                out[a : a + 65536][mine] = values[idx[src[mine] - bounds[k]]]
+    return out
+
+
 def _pair_norms(vectors: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     """Norm of each unit vector plus the next one of the same passage (0 for a passage's last unit)."""
     out = np.zeros(len(vectors), dtype=np.float32)
@@ -155,8 +170,8 @@ def _pair_norms(vectors: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     last[ptr[1:][ptr[1:] > ptr[:-1]] - 1] = True
     first = np.flatnonzero(~last[:-1])
     if len(first):
-        for a in range(0, len(first), 65536):
-            idx = first[a : a + 65536]
+        for a in range(0, len(first), 8192):  # small chunks: three float32 temporaries each
+            idx = first[a : a + 8192]
             summed = vectors[idx].astype(np.float32) + vectors[idx + 1].astype(np.float32)
             out[idx] = np.linalg.norm(summed, axis=1)
     return out
@@ -233,14 +248,14 @@ def build(
     else:
         new = store.passage_columns(live, None)
     n_new = len(new.ids) if new is not None else 0
-    unit_counts = [len(decode_spans(s)) for s in new.spans] if new is not None else []
-    new_units, complete = (
-        store.unit_vectors(new.ids, unit_counts) if n_new else (np.zeros((0, store.dim), np.float32), [])
-    )
-    unit_counts = [n if ok else 0 for n, ok in zip(unit_counts, complete, strict=True)]
     total = len(kept_rows) + n_new
     memory_search = total <= memory_search_passages
     dtype = np.float32 if memory_search else np.float16
+    unit_counts = [len(decode_spans(s)) for s in new.spans] if new is not None else []
+    new_units, complete = (
+        store.unit_vectors(new.ids, unit_counts, dtype) if n_new else (np.zeros((0, store.dim), dtype), [])
+    )
+    unit_counts = [n if ok else 0 for n, ok in zip(unit_counts, complete, strict=True)]
     lexicon = previous.lexical.lexicon.copy() if previous is not None else Lexicon()
     # columns of the kept rows, then the new ones
     if previous is not None and kept_rows:
@@ -261,15 +276,18 @@ def build(
             markup=previous.markup[kr],
             vectors=np.zeros((len(kr), 0), np.float32),  # taken below, in their own dtype
         )
-        kept_units = [previous.unit_vectors[previous.units(r)] for r in kept_rows]
-        kept_counts = [len(u) for u in kept_units]
+        kept_unit_pos, _ = flat_rows(previous.unit_ptr, kr)
+        kept_counts = (previous.unit_ptr[kr + 1] - previous.unit_ptr[kr]).tolist()
         kept_tokens = previous.lexical.rows.take(kr)
         kept_heads = previous.headings.take(kr)
-        kept_vectors = previous.vectors[kr]
+        old_vectors, old_units = (previous.vectors, kr), (previous.unit_vectors, kept_unit_pos)
+        old_pairs = (previous.pair_norm, kept_unit_pos)  # a kept row keeps all its units: same pairs
     else:
-        kept, kept_units, kept_counts = None, [], []
+        kept, kept_counts = None, []
         kept_tokens = kept_heads = None
-        kept_vectors = np.zeros((0, store.dim), dtype)
+        empty = np.zeros((0, store.dim), dtype)
+        old_vectors = old_units = (empty, np.zeros(0, dtype=np.int64))
+        old_pairs = (np.zeros(0, np.float32), np.zeros(0, dtype=np.int64))
     new_tokens = lexicon.rows(_lexical_fields(new)) if n_new else None
     new_heads = _heading_rows(lexicon, new.blocks) if n_new else None
     parts = [c for c in (kept, new) if c is not None and len(c.ids)]
@@ -279,14 +297,7 @@ def build(
     )
     tokens = TokenRows.concat([t for t in (kept_tokens, new_tokens) if t is not None])
     heads = TokenRows.concat([t for t in (kept_heads, new_heads) if t is not None])
-    vectors = np.concatenate(
-        [kept_vectors.astype(dtype), new.vectors.astype(dtype) if n_new else kept_vectors[:0]]
-    )
     counts = np.asarray(kept_counts + unit_counts, dtype=np.int64)
-    units_in = kept_units + ([new_units] if n_new else [])
-    unit_vectors = (
-        np.concatenate([u.astype(dtype) for u in units_in]) if units_in else np.zeros((0, store.dim), dtype)
-    )
     unit_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     # rows in (source, ordinal) order
     source_rank = {s: i for i, s in enumerate(sorted(set(cols.sources)))}
@@ -296,7 +307,13 @@ def build(
     order_l = order.tolist()
     unit_order, _ = flat_rows(unit_start, order)
     unit_ptr = np.concatenate([[0], np.cumsum(counts[order])]).astype(np.int64)
-    unit_vectors = unit_vectors[unit_order]
+    # the vectors in row order, gathered straight from the previous tables and the new reads
+    new_vectors = (new.vectors, np.arange(n_new)) if n_new else old_vectors[:1] + (np.zeros(0, np.int64),)
+    taken = np.arange(len(new_units))
+    new_ptr = np.concatenate([[0], np.cumsum(unit_counts)]).astype(np.int64)
+    vectors = _gather([old_vectors, new_vectors], order, dtype)
+    unit_vectors = _gather([old_units, (new_units, taken)], unit_order, dtype)
+    pair_norm = _gather([old_pairs, (_pair_norms(new_units, new_ptr), taken)], unit_order, np.float32)
     first_row: dict[str, int] = {}
     for i, d in enumerate(cols.doc_ids):
         first_row.setdefault(d, i)
@@ -327,10 +344,10 @@ def build(
         spans_raw=spans_raw,
         blocks_raw=_take(cols.blocks, order_l),
         sections_raw=_take(cols.sections, order_l),
-        vectors=vectors[order],
+        vectors=vectors,
         unit_ptr=unit_ptr,
         unit_vectors=unit_vectors,
-        pair_norm=_pair_norms(unit_vectors, unit_ptr),
+        pair_norm=pair_norm,
         lexical=LexicalIndex(texts, SpanView(spans_raw), lexicon=lexicon, rows=tokens),
         headings=heads.take(order),
         sources=sources,

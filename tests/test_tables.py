@@ -12,7 +12,7 @@ from index import snapshot
 from index.errors import StoreUnavailableError
 from index.ingest import index_corpus
 from index.retrieve import Retriever
-from index.store import Store
+from index.store import Store, decode_spans, unit_id
 from tests.conftest import DOCS, SEEDS, make_settings
 
 QUESTIONS = [
@@ -90,6 +90,7 @@ def test_a_reload_reads_only_the_changed_document_and_equals_a_full_load(corpus_
         assert fresh._state.ids == rows.ids
         assert np.array_equal(fresh._state.unit_ptr, rows.unit_ptr)
         assert np.array_equal(fresh._state.unit_vectors, rows.unit_vectors)
+        assert np.array_equal(fresh._state.pair_norm, rows.pair_norm)  # kept rows keep their pair norms
         assert answers(fresh) == incremental
     finally:
         reader.close()
@@ -139,3 +140,21 @@ def test_when_chroma_fails_the_tables_in_memory_still_answer(corpus_store, embed
         assert "searching the tables in memory" in caplog.text
     finally:
         reader.close()
+
+
+def test_unit_vectors_are_read_in_order_and_a_passage_missing_one_gets_none(corpus_store, embedder):
+    store = Store.open(corpus_store, model=embedder.name, dim=embedder.dim, write=True)
+    try:
+        cols = store.passage_columns({d: m.version for d, m in store.markers().items()})
+        counts = [len(decode_spans(s)) for s in cols.spans]
+        full, complete = store.unit_vectors(cols.ids, counts)
+        assert complete.all() and len(full) == sum(counts) and full.dtype == np.float32
+        gap = next(i for i, n in enumerate(counts) if n >= 2)
+        store._sentences.delete(ids=[unit_id(cols.ids[gap], 1)])
+        half, complete = store.unit_vectors(cols.ids, counts, np.float16)
+        assert half.dtype == np.float16 and complete.tolist() == [i != gap for i in range(len(counts))]
+        start = sum(counts[:gap])
+        kept = np.concatenate([full[:start], full[start + counts[gap] :]])
+        assert np.allclose(half.astype(np.float32), kept, atol=1e-3)
+    finally:
+        store.close()
