@@ -82,6 +82,11 @@ class _Scored:
     evidence: ranking.Evidence | None = None
 
 
+# Passages from which a first start without saved tables gives back chromadb's indexes afterwards (see
+# Store.release_indexes; measured at 100k: see README "Memory and large corpora").
+RELEASE_AFTER_COLD_START = 10_000
+
+
 class Retriever:
     """Answers questions from a quotebot store. Thread-safe; every method blocks (run it off the event loop)."""
 
@@ -98,6 +103,9 @@ class Retriever:
         self._saved_generation: str | None = None
         self._state = self._load()
         self._checked = time.monotonic()
+        if self._saved_generation is None and len(self._state.passages) >= RELEASE_AFTER_COLD_START:
+            # Every row was read from the store (no saved tables): chromadb holds every index it touched.
+            self.store.release_indexes()
         _return_free_memory()  # the store reads' buffers
         self._save()
 

@@ -276,6 +276,21 @@ class Store:
             handoff.release(self._owned)
             self._owned = None
 
+    def release_indexes(self) -> None:
+        """An embedded store: drop the vector indexes chromadb loaded into this process and open the folder
+        afresh. chromadb keeps a collection's whole index in memory once anything of it was read, and a first
+        start reads every row of every collection: at 100k passages that kept ~0.7 GB that no question needs
+        (the next query loads only the index it uses). Call it only while nothing else uses the store in this
+        process (a retriever does it as it opens). A server keeps its indexes itself: nothing to do."""
+        if self._owned is None:
+            return
+        path = str(self._owned.resolve())
+        Store.forget(self._owned)
+        self._client = chromadb.PersistentClient(
+            path=path, settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self._open_collections()
+
     def lost(self) -> str | None:
         """For an embedded store: a message when its folder was deleted or replaced since it was opened (the
         open files keep answering, but nothing written now would survive a restart); else None."""

@@ -158,3 +158,34 @@ def test_unit_vectors_are_read_in_order_and_a_passage_missing_one_gets_none(corp
         assert np.allclose(half.astype(np.float32), kept, atol=1e-3)
     finally:
         store.close()
+
+
+def test_a_first_start_gives_chromas_indexes_back_and_answers_alike(corpus_store, embedder, monkeypatch):
+    """A first start reads every row (no saved tables), so chromadb holds every index it touched: a large store
+    is opened afresh after that read. The retriever then answers exactly as before, Chroma's nearest-neighbour
+    queries and a reindex through it still work."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    import index.retrieve as retrieve_module
+
+    plain = Retriever.open(corpus_store, embedder)
+    expected = answers(plain)
+    snapshot.wait()
+    plain.close()
+    key = str(corpus_store.store_dir.resolve())
+    monkeypatch.setattr(retrieve_module, "RELEASE_AFTER_COLD_START", 1)
+    for cold in (True, False):
+        if cold:
+            (corpus_store.store_dir / "tables.npz").unlink()
+        before = SharedSystemClient._identifier_to_system.get(key)
+        r = Retriever.open(corpus_store.model_copy(update={"memory_search_passages": 10}), embedder)
+        try:
+            after = SharedSystemClient._identifier_to_system.get(key)
+            assert (after is not before) == cold  # only a start without saved tables reopens the folder
+            got = answers(r)
+            assert [a[0][0] for a in got] == [a[0][0] for a in expected]
+            assert r.reindex().line()  # the store still takes writes after its client was replaced
+            assert answers(r)[0][0][0] == expected[0][0][0]
+        finally:
+            snapshot.wait()
+            r.close()
