@@ -346,3 +346,64 @@ def test_a_quoted_greater_than_sign_inside_a_tags_attribute_does_not_end_the_tag
         "a.md", 'Say <Tip title="a > b" when="x>1">hello</Tip> and <a href="/q?a>b">go</a> now.\n'
     )
     assert doc.text == "Say hello and go now."
+
+
+_FRAME = (
+    "<html><head><title>Node</title>{head}</head><body><nav><a href='/'>Home</a> <a href='/a'>A</a></nav>"
+    "<main><article><h1>Node</h1>{body}</article></main><footer>Copyright</footer></body></html>"
+)
+_PARA = "<p>The node keeps its blocks in a database that the operator can inspect and purge at any time.</p>"
+
+
+def test_html_text_written_straight_into_divs_is_kept():
+    body = (
+        "<h2 id='run'><a href='#run' class='anchor'>Run</a></h2>"
+        + _PARA
+        + "<div class='note'><div class='note__title'>From scratch</div><div class='note__text'>To purge the "
+        "blocks remove the database at <code>/tmp/db</code>.<br>Replace the identifier.<p>To start from scratch "
+        "every time use <code>--tmp</code> flag.</p></div></div>"
+        + "<div class='callout'>Datalog supports a string of at most 512 bytes; use IPFS for more.</div>"
+        + _PARA
+    )
+    doc = read_html("node.html", _FRAME.format(head="", body=body))
+    assert "Datalog supports a string of at most 512 bytes; use IPFS for more." in doc.text
+    assert "To purge the blocks remove the database at /tmp/db." in doc.text
+    assert "To start from scratch every time use --tmp flag." in doc.text
+    heading = next(b for b in doc.blocks if b.kind == "heading")
+    assert doc.text[heading.start : heading.end] == "Run" and heading.anchor == "run"
+    assert not any(s.style == "link" for s in heading.styles)  # a heading's permalink is not a link
+
+
+def test_html_stray_image_sources_do_not_swallow_the_rest_of_the_article():
+    # A parser reads a <source> outside <picture> as a container: what follows ends up inside it, unread.
+    img = (
+        "<figure><picture><p></p><source type='image/webp' srcset='a.webp 420w'></picture></figure></li></ol>"
+        "<source type='image/png' srcset='a.png 420w'><source type='image/jpeg' srcset='a.jpeg'><img src='a.jpeg'>"
+    )
+    body = (
+        _PARA
+        + "<ol><li><p>Download the binary of the release you want to run on the server.</p>"
+        + img
+        + "<ol start='2'><li><p>Install the binary in the system folder and check its version.</p>"
+        + img
+        + "<h2 id='sync'>Speeding up the sync</h2><p>When the sync stalls, restart the collator with a fresh "
+        "snapshot of the chain.</p>"
+    )
+    doc = read_html("collator.html", _FRAME.format(head="", body=body))
+    heads = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "heading"]
+    assert heads == ["Speeding up the sync"]
+    stalls = next(b for b in doc.blocks if doc.text[b.start : b.end].startswith("When the sync stalls"))
+    assert stalls.path == ("Speeding up the sync",)
+
+
+def test_html_a_canonical_link_to_the_home_page_is_not_the_pages_address():
+    head = "<link rel='canonical' href='https://wiki.example.org/'>"
+    doc = read_html("docs/node.html", _FRAME.format(head=head, body=_PARA * 2))
+    assert doc.url is None
+    own = read_html(
+        "docs/node.html", _FRAME.format(head=head.replace("org/", "org/docs/node"), body=_PARA * 2)
+    )
+    assert own.url == "https://wiki.example.org/docs/node"
+    assert (
+        read_html("index.html", _FRAME.format(head=head, body=_PARA * 2)).url == "https://wiki.example.org/"
+    )
