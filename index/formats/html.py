@@ -17,6 +17,7 @@ import lxml.html
 
 from ..models import Document
 from .base import DocBuilder, InlineText, fallback_title, slugify
+from .htmlfrag import BLOCK_TAGS
 
 log = logging.getLogger(__name__)
 # trafilatura logs its own parse failures at ERROR; quotebot reports what it skips, naming the file.
@@ -67,49 +68,7 @@ def read_html(source: str, raw: str) -> Document | None:
 
 
 # Block-level elements: a <div> holding none of them is a paragraph to its readers.
-_BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "details",
-        "dialog",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "tbody",
-        "thead",
-        "tfoot",
-        "tr",
-        "td",
-        "th",
-        "ul",
-        "summary",
-    ]
-)
+_BLOCK_TAGS = BLOCK_TAGS | {"address", "dialog", "fieldset", "form"}
 
 
 _IMAGE_TAGS = re.compile(r"</?(?:img|source|picture)\b[^>]*>", re.I)

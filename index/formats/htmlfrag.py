@@ -40,7 +40,7 @@ _HIDDEN = frozenset({"script", "style", "template", "svg", "noscript", "iframe",
 _VOID = frozenset(
     {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed"}
 )
-_BLOCK = frozenset(
+BLOCK_TAGS = frozenset(
     [
         "p",
         "div",
@@ -224,9 +224,9 @@ class _BlockParser(HTMLParser):
             self.flush()
             self.list_depth += 1
             return
-        if tag in _BLOCK or (is_component(name) and not self_closing and "link" not in tag):
+        if tag in BLOCK_TAGS or (is_component(name) and not self_closing and "link" not in tag):
             self.flush()
-            if tag not in _BLOCK:
+            if tag not in BLOCK_TAGS:
                 self.components.add(tag)
                 label = next((attrs[k] for k in ("label", "title") if attrs.get(k, "").strip()), "")
                 if label:  # a tab or panel shows its label above its content
@@ -252,7 +252,7 @@ class _BlockParser(HTMLParser):
             self.flush()
             self.list_depth = max(-1, self.list_depth - 1)
             return
-        if tag in _BLOCK or tag in self.components:
+        if tag in BLOCK_TAGS or tag in self.components:
             self.flush()
             return
         self.html.tag(tag, {}, closing=True, self_closing=False)
