@@ -322,8 +322,12 @@ def chunk_document(doc: Document) -> list[Passage]:
     if not doc.blocks:
         return []
     groups = _groups(doc)
+    cut = _within_window(doc.text, _passages_runs(groups, *_limits(doc)))
+    # A heading with nothing under it (an empty section, or one whose images or embeds were not text) has nothing
+    # to quote: it is no passage, unless the page has nothing else.
+    cut = [runs for runs in cut if not all(r.heading for r in runs)] or cut
     passages: list[Passage] = []
-    for ordinal, runs in enumerate(_within_window(doc.text, _passages_runs(groups, *_limits(doc)))):
+    for ordinal, runs in enumerate(cut):
         units = [u for r in runs for u in r.units]
         start, end = units[0].start, units[-1].end
         blocks = tuple(

@@ -308,3 +308,14 @@ def test_a_lead_in_travels_with_the_steps_it_introduces():
     assert "follow these steps:" in steps.text and "3. Restart the bot" in steps.text
     assert not any(p.text.rstrip().endswith(":") for p in passages)
     assert all(d.text[p.start : p.end] == p.text for p in passages)
+
+
+def test_a_heading_with_nothing_under_it_is_no_passage():
+    body = " ".join(f"Sentence {i} says what this section is about in plain words." for i in range(3))
+    src = f"# Page\n\n## Setup\n\n{body}\n\n## Screenshots\n\n![a picture](a.png)\n\n## Usage\n\n{body}\n\n## Empty\n"
+    d = read_markdown("p.md", src)
+    passages = chunk_document(d)
+    assert [p.section for p in passages] == [("Setup",), ("Usage",)]
+    assert [p.ordinal for p in passages] == [0, 1]
+    only = read_markdown("q.md", "# Page\n\n## Just a heading\n")
+    assert [p.text for p in chunk_document(only)] == ["Just a heading"]
