@@ -407,3 +407,19 @@ def test_html_a_canonical_link_to_the_home_page_is_not_the_pages_address():
     assert (
         read_html("index.html", _FRAME.format(head=head, body=_PARA * 2)).url == "https://wiki.example.org/"
     )
+
+
+def test_html_an_ordered_list_keeps_its_start_number():
+    body = (
+        _PARA
+        + "<ol start='3'><li>Install the binary in the system folder.</li><li>Check its version.</li></ol>"
+        "<ol><li>Plain one</li><li>Plain two</li></ol>" + _PARA
+    )
+    doc = read_html("steps.html", _FRAME.format(head="", body=body))
+    items = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "list_item"]
+    assert items == [
+        "3. Install the binary in the system folder.",
+        "4. Check its version.",
+        "1. Plain one",
+        "2. Plain two",
+    ]

@@ -175,6 +175,7 @@ class _Hints:
         self.heading_id: dict[str, str] = {}
         self.canonical: str | None = None
         self.hrefs: dict[str, list[str]] = {}  # a link's text -> the page's own hrefs of links with that text
+        self.list_start: dict[str, int] = {}  # an ordered list's first item text -> its start number
 
     def href(self, text: str, target: str) -> str:
         """The page's own address of the link ``text`` that the extraction wrote as ``target``: trafilatura
@@ -217,6 +218,11 @@ def _hints(raw: str) -> _Hints:
     for a in tree.iter("a"):
         if a.get("href"):
             hints.hrefs.setdefault(_norm(a.text_content()), []).append(a.get("href").strip())
+    for ol in tree.iter("ol"):
+        start = (ol.get("start") or "").strip()
+        first = next((li for li in ol if li.tag == "li"), None)
+        if start.lstrip("-").isdigit() and first is not None:
+            hints.list_start[_norm(first.text_content())] = int(start)
     for link in tree.iter("link"):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
             hints.canonical = link.get("href")
@@ -259,6 +265,12 @@ class _Walker:
             self.depth += 1
             ordered = (el.get("rend") or "") == "ol"
             n = 0
+            if (
+                ordered
+            ):  # the extraction drops <ol start>: the page's own first number, found by the first item
+                first_item = next((i for i in el if i.tag == "item"), None)
+                if first_item is not None:
+                    n = self.hints.list_start.get(_norm("".join(first_item.itertext())), 1) - 1
             first = True
             for item in el:
                 if item.tag != "item":
