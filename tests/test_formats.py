@@ -423,3 +423,31 @@ def test_html_an_ordered_list_keeps_its_start_number():
         "1. Plain one",
         "2. Plain two",
     ]
+
+
+def test_mkdocs_admonitions_and_content_tabs_read_as_text():
+    src = (
+        "# Install\n\nSome intro text.\n\n"
+        '!!! note "Python version"\n    You need Python 3.11 or later.\n\n'
+        "??? tip\n    Hidden **text** here.\n\n"
+        '=== "Linux"\n\n    ```bash\n    pip install foo\n    ```\n\n'
+        '=== "Windows"\n\n    Run the installer.\n\n        indented code stays code\n\n'
+        'Final paragraph.\n\n```text\n=== "not a tab"\n    inside code\n```\n'
+    )
+    d = read_markdown("install.md", src)
+    blocks = [(b.kind, b.lang, d.text[b.start : b.end]) for b in d.blocks]
+    assert blocks == [
+        ("paragraph", "", "Some intro text."),
+        ("paragraph", "", "Python version"),  # a title the author wrote; a default one ("Tip") is not text
+        ("paragraph", "", "You need Python 3.11 or later."),
+        ("paragraph", "", "Hidden text here."),
+        ("paragraph", "", "Linux"),
+        ("code", "bash", "pip install foo"),
+        ("paragraph", "", "Windows"),
+        ("paragraph", "", "Run the installer."),
+        ("code", "", "indented code stays code"),
+        ("paragraph", "", "Final paragraph."),
+        ("code", "text", '=== "not a tab"\n    inside code'),
+    ]
+    code = next(b for b in d.blocks if b.lang == "bash")
+    assert code.lines == (14, 14)  # source lines stay right after the tab's content is dedented

@@ -21,6 +21,7 @@ import textwrap
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
@@ -45,6 +46,9 @@ def _parser(*, mdx: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.use(front_matter_plugin)
     md.use(footnote_plugin)  # references [^1] disappear from the text; definitions are read where they stand
+    md.use(
+        admon_plugin
+    )  # MkDocs / Python-Markdown admonitions: ``!!! note "Title"``, ``??? tip`` (collapsible)
     # Any ``::: name`` container (tip, warning, details, code-group, …): the fences go, the body stays.
     md.use(container_plugin, name="any", validate=lambda params, *args: True)
     if mdx:
@@ -62,8 +66,7 @@ def read_markdown(source: str, raw: str) -> Document | None:
     """The document of a Markdown/MDX page, or None when it has no readable text."""
     text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     mdx = source.lower().endswith(".mdx")
-    if mdx:
-        text = _mdx_layout(_MDX_COMMENT.sub("", text))
+    text = _mdx_layout(_MDX_COMMENT.sub("", text)) if mdx else _tabs_layout(text)
     tokens = (_MDX if mdx else _MD).parse(text)
     meta: dict = {}
     b = DocBuilder(markup=True)
@@ -144,6 +147,45 @@ def _mdx_layout(text: str) -> str:
     return "\n".join(out)
 
 
+_TAB_LINE = re.compile(r"""^(?P<indent>[ \t]*)===[+!]?[ \t]+(?P<q>["'])(?P<label>.*)(?P=q)[ \t]*$""")
+
+
+def _tabs_layout(text: str) -> str:
+    """MkDocs content tabs (``=== "Linux"`` with the tab's content indented under it) read as their label on a
+    line of its own and the content dedented by one level, so that it is Markdown again and not an indented
+    code block. Lines keep their numbers; fenced code is left alone."""
+    lines = text.split("\n")
+    fence: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        m = _FENCE_LINE.match(line)
+        if fence is not None:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
+            i += 1
+            continue
+        if m:
+            fence = m.group(1)
+            i += 1
+            continue
+        tab = _TAB_LINE.match(line)
+        if tab is None:
+            i += 1
+            continue
+        indent = tab.group("indent")
+        lines[i] = indent + tab.group("label")
+        body = (indent + "    ", indent + "\t")
+        j = i + 1
+        while j < len(lines) and (not lines[j].strip() or lines[j].startswith(body)):
+            if lines[j].strip():
+                cut = body[0] if lines[j].startswith(body[0]) else body[1]
+                lines[j] = indent + lines[j][len(cut) :]
+            j += 1
+        i += 1  # the dedented content is read again: a tab may hold tabs
+    return "\n".join(lines)
+
+
 _LANG = re.compile(r"[\w+#.-]+")
 
 
@@ -211,6 +253,7 @@ class _Reader:
         self.lists: list[list[int | str]] = []  # per open list: [next number or marker, items seen]
         self.item_paragraphs: list[int] = []  # paragraphs seen in each open list item
         self.quote_depth = 0
+        self.admonition_titled = False
         self.tight_next = False
 
     def run(self, tokens: list[Token], *, want_title: bool, known_title: str = "") -> None:
@@ -244,6 +287,14 @@ class _Reader:
                 continue
             if t == "paragraph_open":
                 self._paragraph(tok, tokens[i + 1])
+                i += 3
+                continue
+            if t == "admonition_open":
+                # a title the author wrote (``!!! note "Python version"``) is content; a default one ("Note") is not
+                self.admonition_titled = bool(re.search(r"""["'].*\S.*["']""", tok.info))
+            elif t == "admonition_title_open":
+                if self.admonition_titled:
+                    self._paragraph(tok, tokens[i + 1])
                 i += 3
                 continue
             if t in ("fence", "code_block"):
