@@ -26,8 +26,8 @@ class CachedEmbedder:
     def _key(text: str) -> str:
         return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
-        keys = [self._key(t) for t in texts]
+    def _cached(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """The cached rows of ``keys``, each as an array of shape (n, dim)."""
         found: dict[str, np.ndarray] = {}
         with self._lock:
             for i in range(0, len(keys), 500):
@@ -35,7 +35,12 @@ class CachedEmbedder:
                 rows = self._db.execute(
                     f"SELECT k, vec FROM v WHERE k IN ({','.join('?' * len(chunk))})", chunk
                 ).fetchall()
-                found.update((k, np.frombuffer(b, dtype=np.float32)) for k, b in rows)
+                found.update((k, np.frombuffer(b, dtype=np.float32).reshape(-1, self.dim)) for k, b in rows)
+        return found
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        keys = [self._key(t) for t in texts]
+        found = {k: v[0] for k, v in self._cached(keys).items()}
         todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
         if todo:
             vecs = self.inner.embed_documents([t for _, t in todo])
@@ -61,14 +66,7 @@ class CachedEmbedder:
             vectors = self.embed_documents(list(texts) + units)
             return vectors[: len(texts)], vectors[len(texts) :]
         keys = [self._key(f"{mode}\x00{t}\x00{list(sp)}") for t, sp in zip(texts, spans, strict=True)]
-        found: dict[str, np.ndarray] = {}
-        with self._lock:
-            for i in range(0, len(keys), 500):
-                chunk = keys[i : i + 500]
-                rows = self._db.execute(
-                    f"SELECT k, vec FROM v WHERE k IN ({','.join('?' * len(chunk))})", chunk
-                ).fetchall()
-                found.update((k, np.frombuffer(b, dtype=np.float32).reshape(-1, self.dim)) for k, b in rows)
+        found = self._cached(keys)
         todo = [i for i, k in enumerate(keys) if k not in found]
         if todo:
             p_vecs, u_vecs = self.inner.embed_with_units([texts[i] for i in todo], [spans[i] for i in todo])
