@@ -171,3 +171,14 @@ def test_a_fresh_process_exits_cleanly_and_prints_unwrapped_lines(cli_dirs, tmp_
     assert proc.returncode == 0
     line = proc.stdout.strip()
     assert "\n" not in line and len(line) > 0, proc.stdout
+
+
+def test_index_saves_the_retrieval_tables_so_a_first_start_reads_one_file(tmp_path):
+    shutil.copytree(SEEDS, tmp_path / "corpus")
+    dirs = ["--corpus", str(tmp_path / "corpus"), "--store", str(tmp_path / "store")]
+    result = run("index", *dirs)
+    assert result.exit_code == 0 and len(result.stdout.strip().splitlines()) == 1
+    assert (tmp_path / "store" / "tables.npz").is_file()
+    assert (
+        run("ask", "Who did Biden talk to first?", "--json", *dirs).exit_code == 0
+    )  # the store is free again
