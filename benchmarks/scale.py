@@ -101,7 +101,7 @@ def child(store_dir: str, qs: list[str], phase: str) -> dict:
         except ImportError:  # code from before saved tables
             pass
         else:
-            path_for(None, settings).unlink(missing_ok=True)
+            path_for(settings).unlink(missing_ok=True)
     gc.collect()
     base = _status()["VmRSS"]
     _reset_peak()

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
-from index.config import IndexSettings
+from index.config import TABLES_FILE, IndexSettings
 from index.errors import QuotebotError
 from index.models import Answer, Hit, IndexReport
 
@@ -218,7 +218,7 @@ def _save_tables(settings: IndexSettings, report: IndexReport) -> None:
     if settings.server_url() is not None:
         return
     nothing_new = not (report.added or report.changed or report.removed)
-    if nothing_new and (Path(settings.store_dir) / "tables.npz").is_file():
+    if nothing_new and (Path(settings.store_dir) / TABLES_FILE).is_file():
         return  # tables saved already (a stale file still serves: a start then reads only what changed)
     from index import snapshot
     from index.ingest import load_embedder

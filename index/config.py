@@ -29,6 +29,9 @@ def check_server_url(url: str, name: str = "CHROMA_URL") -> str:
     return value
 
 
+TABLES_FILE = "tables.npz"  # the retrieval tables saved beside an embedded store (see snapshot.py)
+
+
 class IndexSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="QUOTEBOT_",

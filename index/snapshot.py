@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import lexical, tables
-from .config import IndexSettings
+from .config import TABLES_FILE, IndexSettings
 from .lexical import LexicalIndex, Lexicon, TokenRows
 from .models import SourceInfo
 from .store import Store
@@ -43,10 +43,10 @@ def _layout() -> str:
     return h.hexdigest()[:16]
 
 
-def path_for(store: Store, settings: IndexSettings) -> Path:
+def path_for(settings: IndexSettings) -> Path:
     url = settings.server_url()
     if url is None:
-        return Path(settings.store_dir) / "tables.npz"
+        return Path(settings.store_dir) / TABLES_FILE
     from .embedding import EncoderSettings
     from .export import default_cache_dir
 
@@ -94,7 +94,7 @@ def save(store: Store, settings: IndexSettings, t: tables.Tables, *, wait: bool 
     """Write ``t`` for the next start, in the background (a failure is logged, never raised)."""
 
     def write() -> None:
-        path = path_for(store, settings)
+        path = path_for(settings)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             with _save_lock:
@@ -123,7 +123,7 @@ def wait() -> None:
 
 def load(store: Store, settings: IndexSettings) -> tables.Tables | None:
     """The saved tables of this store, or None (none saved, another layout or store, unreadable)."""
-    path = path_for(store, settings)
+    path = path_for(settings)
     if not path.is_file():
         return None
     try:

@@ -85,7 +85,7 @@ def test_a_reload_reads_only_the_changed_document_and_equals_a_full_load(corpus_
         rows = reader._state
         monkeypatch.undo()
         snapshot.wait()
-        snapshot.path_for(reader.store, corpus_store).unlink(missing_ok=True)
+        snapshot.path_for(corpus_store).unlink(missing_ok=True)
         fresh = Retriever(reader.store, embedder, corpus_store)  # everything read from the store
         assert fresh._state.ids == rows.ids
         assert np.array_equal(fresh._state.unit_ptr, rows.unit_ptr)
