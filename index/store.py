@@ -212,11 +212,7 @@ class Store:
         lock = None
         try:
             lock = Store._writer_lock(store_dir) if write else None
-            # Always the absolute path: chroma shares one client per path string within a process.
-            client = chromadb.PersistentClient(
-                path=str(store_dir.resolve()),
-                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-            )
+            client = Store._embedded_client(store_dir)
         except BaseException as exc:
             if lock is not None:
                 lock.release()
@@ -226,6 +222,14 @@ class Store:
                 raise StoreOpenError(_damaged(store_dir, exc)) from exc
             raise
         return client, lock, str(store_dir), store_dir
+
+    @staticmethod
+    def _embedded_client(store_dir: Path):
+        # Always the absolute path: chroma shares one client per path string within a process.
+        return chromadb.PersistentClient(
+            path=str(Path(store_dir).resolve()),
+            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+        )
 
     @staticmethod
     def _writer_lock(store_dir: Path) -> FileLock:
@@ -284,11 +288,8 @@ class Store:
         process (a retriever does it as it opens). A server keeps its indexes itself: nothing to do."""
         if self._owned is None:
             return
-        path = str(self._owned.resolve())
         Store.forget(self._owned)
-        self._client = chromadb.PersistentClient(
-            path=path, settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
+        self._client = Store._embedded_client(self._owned)
         self._open_collections()
 
     def lost(self) -> str | None:
