@@ -99,6 +99,21 @@ _COMPONENT_LINE = re.compile(r"^\s*(?:<[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>|</[A-Za-z
 _IMPORT_END = re.compile(r"""(?:\bfrom\s*["'][^"']+["']|^\s*import\s*["'][^"']+["'])\s*;?\s*$""")
 
 
+def _fence_after(fence: str | None, line: str) -> tuple[str | None, bool]:
+    """Fenced code over source lines: the fence still open after ``line`` (given the one open before it), and
+    whether ``line`` belongs to fenced code (its opening and closing lines included)."""
+    m = _FENCE_LINE.match(line)
+    if fence is not None:
+        closes = (
+            m is not None
+            and m.group(1)[0] == fence[0]
+            and len(m.group(1)) >= len(fence)
+            and not line.strip().strip(fence[0])
+        )
+        return (None if closes else fence), True
+    return (m.group(1), True) if m else (None, False)
+
+
 def _mdx_layout(text: str) -> str:
     """MDX reads Markdown differently from CommonMark in two ways that matter here: top-level ``import``/``export``
     statements are code (they may span lines), and indentation inside JSX elements is layout, not code.
@@ -117,18 +132,8 @@ def _mdx_layout(text: str) -> str:
 
     while i < len(lines):
         line = lines[i]
-        m = _FENCE_LINE.match(line)
-        if fence is not None:
-            if (
-                m
-                and m.group(1)[0] == fence[0]
-                and len(m.group(1)) >= len(fence)
-                and not line.strip().strip(fence[0])
-            ):
-                fence = None
-            run.append(line)
-        elif m:
-            fence = m.group(1)
+        fence, in_code = _fence_after(fence, line)
+        if in_code:
             run.append(line)
         elif re.match(r"(?:import|export)\s", line):
             j = i
@@ -156,22 +161,10 @@ def _tabs_layout(text: str) -> str:
     code block. Lines keep their numbers; fenced code is left alone."""
     lines = text.split("\n")
     fence: str | None = None
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        m = _FENCE_LINE.match(line)
-        if fence is not None:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = None
-            i += 1
-            continue
-        if m:
-            fence = m.group(1)
-            i += 1
-            continue
-        tab = _TAB_LINE.match(line)
+    for i in range(len(lines)):  # lines[i] is read as it stands now: a tab's dedented content may hold tabs
+        fence, in_code = _fence_after(fence, lines[i])
+        tab = None if in_code else _TAB_LINE.match(lines[i])
         if tab is None:
-            i += 1
             continue
         indent = tab.group("indent")
         lines[i] = indent + tab.group("label")
@@ -182,7 +175,6 @@ def _tabs_layout(text: str) -> str:
                 cut = body[0] if lines[j].startswith(body[0]) else body[1]
                 lines[j] = indent + lines[j][len(cut) :]
             j += 1
-        i += 1  # the dedented content is read again: a tab may hold tabs
     return "\n".join(lines)
 
 
