@@ -32,8 +32,13 @@ _SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014\u00b7-]\s+[^|\u2013\u2014\u00b7]{2
 def read_html(source: str, raw: str) -> Document | None:
     import trafilatura
 
+    # Image tags go before parsing: a parser repairs a malformed <picture> by moving what follows it out of
+    # the article.
+    page = _IMAGE_TAGS.sub("", raw)
+    tree = _parse(page)
+    hints = _hints(tree)  # read before the repairs, from the one parse of the page
     xml = trafilatura.extract(
-        _prepare(raw),
+        _repaired(tree) if tree is not None else page,
         output_format="xml",
         include_formatting=True,
         include_tables=True,
@@ -47,7 +52,6 @@ def read_html(source: str, raw: str) -> Document | None:
     if not xml:
         return _fallback(source, raw)
     root = etree.fromstring(xml.encode("utf-8"))
-    hints = _hints(raw)
     b = DocBuilder(markup=True)
     body = root.find("main")
     if body is None:
@@ -74,21 +78,20 @@ _BLOCK_TAGS = BLOCK_TAGS | {"address", "dialog", "fieldset", "form"}
 _IMAGE_TAGS = re.compile(r"</?(?:img|source|picture)\b[^>]*>", re.I)
 
 
-def _prepare(raw: str) -> str:
-    """The page with two repairs before extraction (both generic; measured on a real docs site, the article
-    text lost fell from 6.3% to 0.8%): text written straight into a ``<div>`` (callouts, notes, cards), which
-    the extractor drops, becomes paragraphs (the div itself when it holds no block element, else each run of
-    text between its blocks); and image tags go before parsing (``<img>``, ``<source>``, ``<picture>``: a
-    malformed picture holding a ``<p>`` made the parser move the rest of the article out of it). The page as it
-    is when it cannot be parsed."""
-    # Before parsing: a parser repairs a malformed <picture> by moving what follows it out of the article.
-    raw = _IMAGE_TAGS.sub("", raw)
+def _parse(page: str):
+    """The page's element tree, or None when it cannot be parsed."""
     try:
-        tree = lxml.html.fromstring(raw)
+        tree = lxml.html.fromstring(page)
     except (etree.ParserError, ValueError):
-        return raw
-    if not isinstance(tree.tag, str):
-        return raw
+        return None
+    return tree if isinstance(tree.tag, str) else None
+
+
+def _repaired(tree) -> str:
+    """The page for extraction, repaired (generic; measured on a real docs site, with the image tags gone, the
+    article text lost fell from 6.3% to 0.8%): text written straight into a ``<div>`` (callouts, notes, cards),
+    which the extractor drops, becomes paragraphs: the div itself when it holds no block element, else each run
+    of text between its blocks."""
     for div in list(tree.iter("div")):
         if not ((div.text or "").strip() or any((c.tail or "").strip() for c in div)):
             continue
@@ -194,11 +197,9 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _hints(raw: str) -> _Hints:
+def _hints(tree) -> _Hints:
     hints = _Hints()
-    try:
-        tree = lxml.html.fromstring(raw)
-    except (etree.ParserError, ValueError):
+    if tree is None:
         return hints
     for pre in tree.iter("pre"):
         lang = ""
