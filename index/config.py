@@ -29,17 +29,22 @@ def check_server_url(url: str, name: str = "CHROMA_URL") -> str:
     return value
 
 
-TABLES_FILE = "tables.npz"  # the retrieval tables saved beside an embedded store (see snapshot.py)
-
-
-class IndexSettings(BaseSettings):
-    model_config = SettingsConfigDict(
+def quotebot_env() -> SettingsConfigDict:
+    """Where quotebot's settings come from: ``QUOTEBOT_*`` variables, then ``.env``; empty values count as unset."""
+    return SettingsConfigDict(
         env_prefix="QUOTEBOT_",
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
         env_ignore_empty=True,
     )
+
+
+TABLES_FILE = "tables.npz"  # the retrieval tables saved beside an embedded store (see snapshot.py)
+
+
+class IndexSettings(BaseSettings):
+    model_config = quotebot_env()
 
     corpus_dir: Path = Field(Path("seeds"), description="Folder of .txt/.md documents to index.")
     store_dir: Path = Field(Path(".quotebot"), description="Folder of the embedded Chroma store.")

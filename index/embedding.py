@@ -20,8 +20,9 @@ from typing import Literal, Protocol
 
 import numpy as np
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
+from .config import quotebot_env
 from .encoder import MODEL_DIM, MODEL_NAME, TokenEncoder
 
 log = logging.getLogger(__name__)
@@ -57,13 +58,7 @@ def vectors_of(embedder: object) -> str:
 
 
 class EncoderSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="QUOTEBOT_",
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        env_ignore_empty=True,
-    )
+    model_config = quotebot_env()
 
     encoder: Backend = Field("auto", description="Encoder backend: auto, openvino, onnx or torch.")
     units: Literal["separate", "centered", "contextual"] = Field(
