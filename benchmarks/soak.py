@@ -50,6 +50,8 @@ QUESTIONS = [
     "thanks!",
     "What is the capital of Peru?",
 ]
+# What members type into /quote's source box: the soak's data about the seed corpus, like QUESTIONS.
+SOURCE_TYPED = ["", "afghan", "Biden", "talks", "ru"]
 NEW_FACT = "The harbour committee approved the zeppelin mooring plan on a stormy Tuesday evening."
 NEW_QUESTION = "What did the harbour committee approve for the zeppelins?"
 WARMUP_FACT = "The lighthouse keepers repainted the lamp room in bright orange during the autumn."
@@ -172,7 +174,7 @@ class Soak:
             kind, record = "find", await fake.send_message_command("Find sources", target, user_id=user)
         elif roll < 0.75:
             kind = "autocomplete"
-            partial = rng.choice(["", "afghan", "Biden", "talks", "ru"])
+            partial = rng.choice(SOURCE_TYPED)
             record = await fake.send_autocomplete(
                 "quote", {"text": "talks", "source": partial}, "source", user_id=user
             )
