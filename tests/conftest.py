@@ -48,15 +48,20 @@ def seed_settings(tmp_path_factory) -> IndexSettings:
     return make_settings(corpus, root / "store")
 
 
-@pytest.fixture(scope="session")
-def seed_retriever(seed_settings, embedder):
+def indexed_retriever(settings, embedder):
+    """A retriever over ``settings``' corpus, indexed first; closed when the fixture ends."""
     from index.ingest import index_corpus
     from index.retrieve import Retriever
 
-    index_corpus(seed_settings, embedder=embedder)
-    retriever = Retriever.open(seed_settings, embedder)
+    index_corpus(settings, embedder=embedder)
+    retriever = Retriever.open(settings, embedder)
     yield retriever
     retriever.close()
+
+
+@pytest.fixture(scope="session")
+def seed_retriever(seed_settings, embedder):
+    yield from indexed_retriever(seed_settings, embedder)
 
 
 # url -> the `chroma run` process behind it, for tests that stop and continue the server.
@@ -76,13 +81,7 @@ def docs_settings(tmp_path_factory) -> IndexSettings:
 
 @pytest.fixture(scope="session")
 def docs_retriever(docs_settings, embedder):
-    from index.ingest import index_corpus
-    from index.retrieve import Retriever
-
-    index_corpus(docs_settings, embedder=embedder)
-    retriever = Retriever.open(docs_settings, embedder)
-    yield retriever
-    retriever.close()
+    yield from indexed_retriever(docs_settings, embedder)
 
 
 def free_port() -> int:

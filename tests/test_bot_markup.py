@@ -67,15 +67,19 @@ async def faq_bot(fake: FakeDiscord, faq_setup: tuple[Any, IndexSettings]) -> As
         yield bot
 
 
+async def asked(fake: FakeDiscord, retriever: Any, question: str) -> tuple[dict, Any]:
+    """``/ask question`` through the fake: the top quote's embed (the answer pinged no one) and the top hit."""
+    record = await fake.send_slash("ask", {"question": question})
+    message = await fake.wait_answer(record, timeout=30)
+    assert_no_pings((await fake.wait_original_edit(record)).json)
+    return message["embeds"][0], retriever.search(question, 3).hits[0]
+
+
 async def test_ask_posts_the_code_answer_fenced_with_its_section_and_page_link(
     fake: FakeDiscord, faq_bot: Any, faq_setup: tuple[Any, IndexSettings]
 ) -> None:
     question = "How do I ban a member?"
-    record = await fake.send_slash("ask", {"question": question})
-    message = await fake.wait_answer(record, timeout=30)
-    assert_no_pings((await fake.wait_original_edit(record)).json)
-    top = message["embeds"][0]
-    hit = faq_setup[0].search(question, 3).hits[0]
+    top, hit = await asked(fake, faq_setup[0], question)
     shown = check_markup(top["description"], hit.quote)
     assert (
         "await interaction.guild.members.ban(target, { reason: 'spam' }); // never pings @everyone"
@@ -110,11 +114,7 @@ async def test_ask_posts_the_pages_links_as_masked_links(
     fake: FakeDiscord, faq_bot: Any, faq_setup: tuple[Any, IndexSettings]
 ) -> None:
     question = "Why can the bot not grant a role?"
-    record = await fake.send_slash("ask", {"question": question})
-    message = await fake.wait_answer(record, timeout=30)
-    assert_no_pings((await fake.wait_original_edit(record)).json)
-    top = message["embeds"][0]
-    hit = faq_setup[0].search(question, 3).hits[0]
+    top, hit = await asked(fake, faq_setup[0], question)
     assert hit.quote.endswith("check this page or the bans section.")  # the quote stays the page's words
     shown = check_markup(top["description"], hit.quote)
     assert shown["links"] == [

@@ -310,7 +310,7 @@ def test_attribute_lists_of_every_syntax_disappear_from_headings_and_text():
         '## Other {: #other .big }\n\nJSON {"a": 1} and {braces} stay.\n'
     )
     d = read_markdown("p.md", src)
-    heads = [d.text[b.start : b.end] for b in d.blocks if b.kind == "heading"]
+    heads = [text for k, text in blocks_of(d) if k == "heading"]
     assert heads == ["Using the client", "Other"]
     assert "Text here." in d.text and "data-toc" not in d.text and ".note" not in d.text
     assert '{"a": 1}' in d.text and "{braces}" in d.text
@@ -327,7 +327,7 @@ def test_a_paragraph_above_a_rule_is_not_a_heading_but_a_short_underlined_line_i
         "After the rule.\n\nShort title\n-----------\n\nUnder it.\n"
     )
     d = read_markdown("p.md", src)
-    heads = [d.text[b.start : b.end] for b in d.blocks if b.kind == "heading"]
+    heads = [text for k, text in blocks_of(d) if k == "heading"]
     assert heads == ["Section", "Short title"]
     para = next(b for b in d.blocks if d.text[b.start : b.end].startswith("Keep in mind"))
     assert para.kind == "paragraph" and para.path == ("Section",)
@@ -390,7 +390,7 @@ def test_html_stray_image_sources_do_not_swallow_the_rest_of_the_article():
         "snapshot of the chain.</p>"
     )
     doc = read_html("collator.html", _FRAME.format(head="", body=body))
-    heads = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "heading"]
+    heads = [text for k, text in blocks_of(doc) if k == "heading"]
     assert heads == ["Speeding up the sync"]
     stalls = next(b for b in doc.blocks if doc.text[b.start : b.end].startswith("When the sync stalls"))
     assert stalls.path == ("Speeding up the sync",)
@@ -416,7 +416,7 @@ def test_html_an_ordered_list_keeps_its_start_number():
         "<ol><li>Plain one</li><li>Plain two</li></ol>" + _PARA
     )
     doc = read_html("steps.html", _FRAME.format(head="", body=body))
-    items = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "list_item"]
+    items = [text for k, text in blocks_of(doc) if k == "list_item"]
     assert items == [
         "3. Install the binary in the system folder.",
         "4. Check its version.",
