@@ -145,9 +145,8 @@ def _page_url(source: str, url: str) -> str | None:
         return None
     parts = urlsplit(url)
     home = parts.path.strip("/") == "" and not parts.query and not parts.fragment
-    if home and not ("/" not in source and source.lower().startswith("index.")):
-        return None
-    return url
+    home_page = "/" not in source and source.lower().startswith("index.")  # the corpus's own index.html
+    return None if home and not home_page else url
 
 
 _CHROME_TAGS = re.compile(
