@@ -85,9 +85,14 @@ def sets_available(shared: Path) -> list[tuple[str, str, str, Path, list[Path]]]
             "dev",
             "docs",
             ev / "djs-guide/corpus",
-            [ev / "djs-guide/questions_dev.jsonl", ROOT / "benchmarks/data/djs_guide_dev.jsonl"],
+            [
+                ev / "djs-guide/questions_dev.jsonl",
+                ROOT / "benchmarks/data/djs_guide_dev.jsonl",
+                ROOT / "benchmarks/data/djs_guide_dev2.jsonl",
+            ],
         ),
         ("djs", "test", "docs", ev / "djs-guide/corpus", [ROOT / "benchmarks/data/djs_guide_test.jsonl"]),
+        ("djs", "test2", "docs", ev / "djs-guide/corpus", [ROOT / "benchmarks/data/djs_guide_test2.jsonl"]),
         ("pycord", "dev", "docs", ev / "pycord-guide/corpus", [ev / "pycord-guide/questions_dev.jsonl"]),
         ("pycord", "test", "docs", ev / "pycord-guide/corpus", [ev / "pycord-guide/questions_test.jsonl"]),
         ("squad", "dev", "squad", ev / "squad/corpus", [ev / "squad/dev.jsonl"]),
@@ -268,6 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stores", type=Path, default=Path("/tmp/quotebot-fit"))
     ap.add_argument("--apply", help="comma-separated weights in FEATURES order: report them, no search")
     ap.add_argument("--only", help="comma-separated set names")
+    ap.add_argument(
+        "--test",
+        action="store_true",
+        help="also report the test sets (once a variant is chosen on dev alone)",
+    )
     ap.add_argument("--cap", type=int, default=2, help="per-document cap of the leading hits")
     ap.add_argument(
         "--set",
@@ -304,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     retrievers: dict[str, Retriever] = {}
     for name, split, kind, corpus, files in sets_available(args.shared):
         if args.only and name not in args.only.split(","):
+            continue
+        if split != "dev" and not args.test:
             continue
         key = f"{name}:{corpus}"
         if key not in retrievers:

@@ -44,8 +44,16 @@ CORPORA = (
         "djs-guide",
         "djs-guide",
         (
-            ("dev", ("questions_dev.jsonl", "@/benchmarks/data/djs_guide_dev.jsonl")),
+            (
+                "dev",
+                (
+                    "questions_dev.jsonl",
+                    "@/benchmarks/data/djs_guide_dev.jsonl",
+                    "@/benchmarks/data/djs_guide_dev2.jsonl",
+                ),
+            ),
             ("test", ("@/benchmarks/data/djs_guide_test.jsonl",)),
+            ("test2", ("@/benchmarks/data/djs_guide_test2.jsonl",)),
         ),
     ),
     Corpus(
