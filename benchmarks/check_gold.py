@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         sets.append(
             (
-                [ROOT / "benchmarks/data/djs_guide_dev.jsonl", ROOT / "benchmarks/data/djs_guide_test.jsonl"],
+                [ROOT / f"benchmarks/data/djs_guide_{s}.jsonl" for s in ("dev", "dev2", "test", "test2")],
                 guide / "corpus",
                 taken,
             )
