@@ -211,6 +211,17 @@ STOPWORDS = frozenset(
 )
 
 
+# Contractions typed without their apostrophe, except those that are words of their own ("id", "ill", "well",
+# "shell", "wed", "hell", "lets", "cant", "wont"). Forms whose stem is a stopword ("whats" -> "what") need no entry.
+_BARE_CONTRACTIONS = frozenset(
+    w.replace("'", "")
+    for w in STOPWORDS
+    if "'" in w
+    and w.replace("'", "")
+    not in {"id", "ill", "well", "shell", "wed", "hell", "lets", "cant", "wont", "hed", "shed", "were"}
+) | {"dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "im", "ive", "youre", "theyre"}
+
+
 def fold(text: str) -> str:
     """Case-, accent- and apostrophe-folded text."""
     text = text.translate(_QUOTES).casefold()
@@ -240,7 +251,10 @@ def words(text: str) -> list[tuple[str, str]]:
         if tok in STOPWORDS or not tok:
             continue
         surface = tok.replace("'", "")
-        out.append((surface, _STEMMER.stemWord(surface)))
+        stem = _STEMMER.stemWord(surface)
+        if surface in _BARE_CONTRACTIONS or stem in STOPWORDS:
+            continue  # "whats", "dont", "hows" as typed in chat: the stopword without its apostrophe
+        out.append((surface, stem))
     return out
 
 

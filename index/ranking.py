@@ -48,9 +48,12 @@ W_HEADING_COVERAGE = 2.0
 # questions) + abstention rate (unanswerable ones: out of corpus, near misses; small talk never reaches the
 # blend) over the same dev sets, never answering fewer than 95% of any dev set's answerable questions. SQuAD's
 # adversarial "unanswerable" questions ask about the corpus's own documents and are answered either way (see
-# README).
-W_UNKNOWN = -6.0
-BIAS = -1.87
+# README). Refitted (weights unchanged) when the guide's dev questions grew from 41 to 101
+# (benchmarks/data/djs_guide_dev2.jsonl) and chat spellings of stopwords ("whats", "dont") stopped counting as
+# words no passage uses: abstention on the guide's dev near misses 0.773 -> 0.818, the fixture site's 0.818 ->
+# 0.909, every dev set still answering >= 0.96 of its answerable questions.
+W_UNKNOWN = -10.0
+BIAS = -0.79
 CONFIDENCE_THRESHOLD = 0.5
 
 # Reciprocal-rank fusion constant, for the "rrf" comparison mode.

@@ -32,6 +32,18 @@ def test_tokenizer_handles_names_numbers_and_abbreviations():
     assert words("Ministers' talks") == [("ministers", "minist"), ("talks", "talk")]
 
 
+def test_chat_spellings_of_stopwords_are_stopwords_but_words_that_look_like_them_stay():
+    # typed without the apostrophe, or a plural/verb form whose stem is a stopword: no content in them
+    assert tokenize("whats the max size, hows it done, dont know, theyre here, im on it") == [
+        "max",
+        "size",
+        "done",
+        "know",
+    ]
+    # ... but a contraction that is also a word keeps its meaning
+    assert tokenize("the channel id, ill well, lets see") == ["channel", "id", "ill", "well", "let", "see"]
+
+
 @pytest.mark.parametrize(
     "word, edits", [("war", 0), ("taks", 0), ("bread", 1), ("minster", 1), ("goverment", 2)]
 )
