@@ -4,7 +4,8 @@ thanking contributors looks broken.
 
 The rule is generic: a message is small talk when it has no content word at all (only function words, as in
 "how are you?" or "what's up"), or when every word is a conversational word from the list below (greetings,
-thanks, acknowledgements, reactions, farewells, praise or blame of the bot). It names no corpus.
+thanks, acknowledgements, reactions, farewells, praise or blame of the bot) or a filler word beside them
+("thanks for the help"). It names no corpus.
 """
 
 from __future__ import annotations
@@ -156,6 +157,57 @@ _CONVERSATIONAL = frozenset(
         "please",
         "pls",
         "plz",
+        "fixed",
+        "figured",
+        "solved",
+        "sorted",
+        "resolved",
+        "help",
+        "helped",
+        "helpful",
+        "hope",
+        "well",
+    ]
+)
+# Words that carry no request of their own and may stand beside conversational ones ("thanks for the help",
+# "hope everyone is doing well", "ty that fixed it", "works now"), never alone: a message of these alone has no
+# conversational word and is judged by its content words as any other question.
+_FILLER = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "for",
+        "to",
+        "of",
+        "in",
+        "on",
+        "is",
+        "are",
+        "was",
+        "am",
+        "be",
+        "been",
+        "i",
+        "im",
+        "i'm",
+        "me",
+        "my",
+        "we",
+        "our",
+        "your",
+        "it's",
+        "its",
+        "now",
+        "just",
+        "really",
+        "again",
+        "still",
+        "out",
+        "up",
+        "doing",
+        "all",
+        "too",
     ]
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
@@ -168,7 +220,7 @@ def is_small_talk(message: str, content_tokens: list[str]) -> bool:
     words ("how are you?"). Digits count as content ("is 2.0 out?")."""
     if not content_tokens:
         return True
-    words = _WORD.findall(fold(message))
+    words = [w for w in _WORD.findall(fold(message)) if w not in _FILLER]
     return (
         bool(words)
         and not any(ch.isdigit() for ch in message)

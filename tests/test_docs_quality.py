@@ -82,7 +82,31 @@ def test_an_faq_heading_lifts_its_code_answer(docs_retriever):
         assert hit.focus is not None and heading not in hit.focus_text  # the focus is the answer
 
 
-@pytest.mark.parametrize("message", ["thanks!", "hi", "ok cool", "lol", "good bot", "how are you?"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "thanks!",
+        "hi",
+        "ok cool",
+        "lol",
+        "good bot",
+        "how are you?",
+        "thanks for the help",
+        "nvm figured it out lol",
+        "ty that fixed it!!",
+        "hope everyone is doing well",
+    ],
+)
 def test_chit_chat_abstains(docs_retriever, message):
     answer = docs_retriever.search(message, 3)
     assert not answer.answered
+
+
+@pytest.mark.parametrize(
+    "question", ["what is a bot", "how do i help", "is the mod bot free to use?", "help with --force"]
+)
+def test_questions_made_of_chat_words_are_still_questions(question):
+    from index.lexical import tokenize
+    from index.smalltalk import is_small_talk
+
+    assert not is_small_talk(question, tokenize(question))
