@@ -49,7 +49,7 @@ FEATURES = (
 # question-level evidence: the same for every candidate, so it moves confidence, never the order
 QUESTION_FEATURES = ("unknown",)
 MIN_ANSWERED = 0.95  # the threshold never costs more than 5% of the answerable questions of any dev set
-CAP = 2  # passages of one document among the leading hits (as ``retrieve.MAX_PER_DOCUMENT``)
+CAP = 2  # passages of one document among the leading hits (as ``hygiene.MAX_PER_DOCUMENT``)
 
 
 @dataclass
@@ -124,10 +124,10 @@ def collect(retriever, questions: list[Question]) -> list[QData]:
             hit = retriever._hit(state, s)
             rel.append(any(is_hit(hit, g) for g in q.gold))
             docs.append(doc_index.setdefault(p.doc_id, len(doc_index)))
-            from index.retrieve import _names_document
+            from index.hygiene import names_document
 
             named.append(
-                _names_document(p.source, p.title, q_fold, q_tokens, state.title_marks.get(p.doc_id, ()))
+                names_document(p.source, p.title, q_fold, q_tokens, state.title_marks.get(p.doc_id, ()))
             )
         out.append(
             QData(

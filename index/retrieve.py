@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import functools
 import logging
 import threading
 import time
@@ -18,8 +17,11 @@ from . import links, ranking, snapshot
 from .config import IndexSettings
 from .embedding import Embedder, vectors_of
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
-from .lexical import flat_rows, fold, rows_containing, tokenize
+from .focus import focus_span, pair_similarities
+from .hygiene import apply_hygiene
+from .lexical import flat_rows, rows_containing, tokenize
 from .models import Answer, Hit, IndexReport, Passage, SourceInfo
+from .questions import validate_question
 from .smalltalk import is_small_talk
 from .store import Store
 from .tables import Tables, section_heads
@@ -28,45 +30,11 @@ log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
-MAX_QUESTION_CHARS = 500
 CANDIDATES = 50  # candidates taken from each ranker before fusion
-MAX_PER_DOCUMENT = 2
-NEAR_DUPLICATE = 0.8  # Jaccard similarity of token sets above which two passages count as the same text
 # Confidence rules of the single-evidence modes (the hybrid rule lives in ranking.py).
 DENSE_THRESHOLD = 0.5
 BM25_THRESHOLD = 0.75
 RELOAD_ATTEMPTS = 3  # reads of a moving store before serving the newest one anyway
-
-
-# Invisible characters that reorder or hide text (Unicode Bidi_Control): never echoed, never searched.
-_BIDI_CONTROLS = dict.fromkeys(
-    map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-)
-
-
-def _sanitise(question: str) -> str:
-    """Drop lone surrogates (undecodable input: the tokenizer cannot encode them) and bidirectional
-    controls; other control characters become spaces."""
-    text = question.translate(_BIDI_CONTROLS)
-    if any("\ud800" <= c <= "\udfff" or (c < " " or "\x7f" <= c <= "\x9f") for c in text):
-        text = "".join(
-            "" if "\ud800" <= c <= "\udfff" else " " if c < " " or "\x7f" <= c <= "\x9f" else c for c in text
-        )
-    return text
-
-
-def validate_question(question: str) -> str:
-    """The question, sanitised and stripped; QuestionError with a clear message when it is unusable."""
-    if not isinstance(question, str) or not question.strip():
-        raise QuestionError("Please type a question: it was empty.")
-    q = " ".join(_sanitise(question).split())
-    if not q:
-        raise QuestionError("Please type a question: it was empty.")
-    if len(q) > MAX_QUESTION_CHARS:
-        raise QuestionError(
-            f"That question is {len(q)} characters long; please keep it under {MAX_QUESTION_CHARS}."
-        )
-    return q
 
 
 _State = Tables  # the tables a retriever answers from (index/tables.py)
@@ -319,7 +287,7 @@ class Retriever:
         ranked = self._rank(state, q, mode, doc_id)
         threshold = self.threshold(mode)
         start, stop = max(0, offset), max(0, offset) + max(1, k)
-        ranked = self._hygiene(state, q, ranked, named=doc_id is not None, need=stop)
+        ranked = apply_hygiene(state, q, ranked, named=doc_id is not None, need=stop)
         answered = bool(ranked) and ranked[0].score >= threshold
         page = ranked[start:stop]
         return Answer(question=q, answered=answered, hits=tuple(self._hit(state, s) for s in page))
@@ -473,32 +441,6 @@ class Retriever:
                     ev["faq"][i] = float(head_sims[q_heads].max()) if q_heads.any() else 0.0
         return ev
 
-    def _hygiene(self, state: Tables, q: str, ranked: list[_Scored], named: bool, need: int) -> list[_Scored]:
-        """Drop near-duplicate texts; a document gives at most MAX_PER_DOCUMENT of the leading hits unless the
-        question names it (its further passages move behind the other documents' hits, never out).
-        Stops once ``need`` hits are certain."""
-        q_fold = fold(q)
-        q_tokens = set(tokenize(q))
-        kept: list[_Scored] = []
-        deferred: list[_Scored] = []
-        per_doc: dict[str, int] = {}
-        for s in ranked:
-            if any(state.lexical.jaccard(s.row, o.row) >= NEAR_DUPLICATE for o in kept + deferred):
-                continue
-            d = int(state.doc[s.row])
-            doc_id = state.doc_ids[d]
-            capped = not named and not _names_document(
-                state.sources_of[d], state.titles[d], q_fold, q_tokens, state.title_marks.get(doc_id, ())
-            )
-            if capped and per_doc.get(doc_id, 0) >= MAX_PER_DOCUMENT:
-                deferred.append(s)
-                continue
-            per_doc[doc_id] = per_doc.get(doc_id, 0) + 1
-            kept.append(s)
-            if len(kept) >= need:
-                break
-        return kept + deferred
-
     def _hit(self, state: Tables, s: _Scored) -> Hit:
         p = state.passage(s.row)
         units = state.units(s.row)
@@ -510,7 +452,7 @@ class Retriever:
                 np.zeros(units.stop - units.start, dtype=np.float32),
                 np.zeros(0, dtype=np.float32),
             )
-        focus = _focus(p, sims, pair_sims)
+        focus = focus_span(p, sims, pair_sims)
         block = p.block_at(focus[0]) if focus else None
         if block is None and p.blocks:
             block = p.blocks[0]
@@ -562,75 +504,3 @@ def _dots(vectors: np.ndarray, rows: np.ndarray, qv: np.ndarray) -> np.ndarray:
     if not len(rows):
         return np.zeros(0, dtype=np.float32)
     return vectors[rows].astype(np.float32, copy=False) @ qv
-
-
-def pair_similarities(sims: np.ndarray, pair_norm: np.ndarray) -> np.ndarray:
-    """Cosines of the question with each two adjacent units of one passage (their normalised sum), from the
-    units' own cosines ``sims`` and the norms of the sums (``tables.Tables.pair_norm``). No vector is built."""
-    if len(sims) < 2:
-        return np.zeros(0, dtype=np.float32)
-    return ((sims[:-1] + sims[1:]) / np.maximum(pair_norm[:-1], 1e-12)).astype(np.float32)
-
-
-def _names_document(source: str, title: str, q_fold: str, q_tokens: set[str], marks: tuple[str, ...]) -> bool:
-    """Whether the question names a document: its file name, most of its title's words, or a proper noun that
-    appears in this document's title and no other title."""
-    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold()
-    if len(stem) >= 4 and stem in q_fold:
-        return True
-    if any(m in q_tokens for m in marks):
-        return True
-    title_tokens = _title_tokens(title)
-    return len(title_tokens) >= 2 and len(title_tokens & q_tokens) / len(title_tokens) >= 0.6
-
-
-@functools.lru_cache(maxsize=4096)
-def _title_tokens(title: str) -> frozenset[str]:
-    return frozenset(tokenize(title))
-
-
-def _focus(p: Passage, sims: np.ndarray, pair_sims: np.ndarray) -> tuple[int, int] | None:
-    """Offsets into the passage text of the unit, or two adjacent units, closest to the question: the unit
-    the ranking's sentence evidence came from. A heading is never the focus: its answer is (the block after
-    it); a unit inside a code block makes the whole block the focus."""
-    if not p.sentences:
-        return None
-    if len(sims) != len(p.sentences) or not len(sims):
-        lo = hi = 0
-    else:
-        lo = hi = int(np.argmax(sims))
-        if len(pair_sims) == len(sims) - 1 and len(pair_sims) and float(pair_sims.max()) > float(sims[lo]):
-            lo = int(np.argmax(pair_sims))
-            hi = lo + 1
-    if p.blocks:
-        lo, hi = _answer_units(p, lo, hi)
-    a, b = p.sentences[lo][0], p.sentences[hi][1]
-    if p.blocks:
-        for blk in p.blocks:
-            if blk.kind == "code" and blk.start < b and a < blk.end:
-                a, b = min(a, blk.start), max(b, blk.end)
-    return (a, b)
-
-
-def _answer_units(p: Passage, lo: int, hi: int) -> tuple[int, int]:
-    """Move a focus that starts (or is) a heading to the content under it."""
-
-    def is_heading(k: int) -> bool:
-        blk = p.block_at(p.sentences[k][0])
-        return blk is not None and blk.kind == "heading"
-
-    while lo <= hi and is_heading(lo):
-        lo += 1
-    if lo > hi:  # the focus was headings only: take the first block after them
-        k = hi + 1
-        while k < len(p.sentences) and is_heading(k):
-            k += 1
-        if k >= len(p.sentences):
-            return hi, hi
-        first = p.block_at(p.sentences[k][0])
-        lo = hi = k
-        while hi + 1 < len(p.sentences) and p.block_at(p.sentences[hi + 1][0]) is first:
-            hi += 1
-            if first is not None and first.kind not in ("code", "list_item", "table") and hi - lo >= 1:
-                break
-    return lo, hi

@@ -6,9 +6,9 @@ import bm25s
 import numpy as np
 import pytest
 
+from index.focus import focus_span, pair_similarities
 from index.lexical import LexicalIndex, tokenize, words
 from index.models import Passage
-from index.retrieve import _focus, pair_similarities
 from index.spelling import Vocabulary, max_edits
 from index.tables import _pair_norms
 
@@ -143,6 +143,6 @@ def test_focus_takes_a_pair_only_when_it_beats_the_best_sentence():
         paragraph_count=1,
         sentences=((0, 4), (5, 9), (10, 16)),
     )
-    assert _focus(p, np.array([0.2, 0.6, 0.3]), np.array([0.5, 0.55])) == (5, 9)
-    assert _focus(p, np.array([0.2, 0.6, 0.3]), np.array([0.5, 0.7])) == (5, 16)
-    assert _focus(p, np.zeros(0), np.zeros(0)) == (0, 4)
+    assert focus_span(p, np.array([0.2, 0.6, 0.3]), np.array([0.5, 0.55])) == (5, 9)
+    assert focus_span(p, np.array([0.2, 0.6, 0.3]), np.array([0.5, 0.7])) == (5, 16)
+    assert focus_span(p, np.zeros(0), np.zeros(0)) == (0, 4)

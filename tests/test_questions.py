@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from index.errors import QuestionError
-from index.retrieve import validate_question
+from index.questions import validate_question
 from tests.fakediscord import FakeDiscord
 
 RLO = "\u202e"

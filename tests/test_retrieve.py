@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from index.errors import EmptyIndexError, QuestionError, UnknownSourceError
+from index.hygiene import MAX_PER_DOCUMENT
 from index.ingest import index_corpus
 from index.lexical import fold
 from index.loaders import load_corpus
-from index.retrieve import MAX_PER_DOCUMENT, Retriever, validate_question
+from index.questions import validate_question
+from index.retrieve import Retriever
 from tests.conftest import make_settings
 
 CHROME = (
