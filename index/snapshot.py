@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import lexical, tables
+from . import lexical, stopwords, tables
 from .config import TABLES_FILE, IndexSettings
 from .lexical import LexicalIndex, Lexicon, TokenRows
 from .models import SourceInfo
@@ -38,7 +38,7 @@ _pending: list[threading.Thread] = []
 def _layout() -> str:
     """Changes whenever the tokenizer or the table layout may have: a hash of their modules' source."""
     h = hashlib.sha1()
-    for module in (lexical, tables):
+    for module in (lexical, stopwords, tables):
         h.update(Path(module.__file__).read_bytes())
     return h.hexdigest()[:16]
 
