@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 import threading
 import time
@@ -20,6 +18,7 @@ from .errors import EmptyIndexError, QuestionError, UnknownSourceError
 from .focus import focus_span, pair_similarities
 from .hygiene import apply_hygiene
 from .lexical import flat_rows, rows_containing, tokenize
+from .memory import return_free_memory
 from .models import Answer, Hit, IndexReport, Passage, SourceInfo
 from .questions import validate_question
 from .smalltalk import is_small_talk
@@ -74,7 +73,7 @@ class Retriever:
         if self._saved_generation is None and len(self._state.passages) >= RELEASE_AFTER_COLD_START:
             # Every row was read from the store (no saved tables): chromadb holds every index it touched.
             self.store.release_indexes()
-        _return_free_memory()  # the store reads' buffers
+        return_free_memory()  # the store reads' buffers
         self._save()
 
     @classmethod
@@ -135,7 +134,7 @@ class Retriever:
         del state
         self._checked = time.monotonic()
         self._recovered()
-        _return_free_memory()
+        return_free_memory()
         self._save()
 
     def _recovered(self) -> None:
@@ -474,14 +473,6 @@ class Retriever:
             blocks=links.resolve_links(p.blocks, p.source, p.page_url, self.settings.source_url),
             markup=p.markup,
         )
-
-
-def _return_free_memory() -> None:
-    """Hand the heap pages freed by a reload (the previous tables, the indexing run's buffers) back to the
-    OS. glibc keeps them otherwise, and a bot that re-indexes now and then creeps up by 100 MB and more
-    (measured with benchmarks/soak.py); after this its memory stays flat."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _nearest_rows(vectors: np.ndarray, qv: np.ndarray, n: int, allowed: list[int] | None) -> list[int]:

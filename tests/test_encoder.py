@@ -183,6 +183,16 @@ def test_no_change_reindex_never_loads_the_model(tmp_path, embedder) -> None:
     assert index_corpus(settings, embedder=lazy).added == 1 and lazy.loaded
 
 
+def test_an_unloaded_embedder_loads_again_on_next_use() -> None:
+    lazy = LazyEmbedder(EncoderSettings(_env_file=None))
+    before = lazy.embed_query("When does the library open?")
+    lazy.unload()
+    assert not lazy.loaded
+    after = lazy.embed_query("When does the library open?")
+    assert lazy.loaded
+    assert float(after @ before) > 0.9999
+
+
 def test_export_key_follows_the_weights_and_the_exporter(tmp_path, monkeypatch) -> None:
     weights = tmp_path / "model.safetensors"
     weights.write_bytes(b"weights v1")
