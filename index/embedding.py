@@ -261,6 +261,9 @@ class LazyEmbedder:
     ) -> tuple[np.ndarray, np.ndarray]:
         return self.load().embed_with_units(texts, spans)
 
+    def embed_tokens(self, texts: list[str]) -> list[np.ndarray]:
+        return self.load().embed_tokens(texts)
+
 
 _lock = threading.Lock()
 _cached: dict[tuple, LazyEmbedder] = {}

@@ -232,6 +232,17 @@ class TokenEncoder:
                 out[i] = hidden[row, :n].mean(axis=0)
         return _normalise(out)
 
+    def embed_tokens(self, texts: list[str]) -> list[np.ndarray]:
+        """Each text's normalised token embeddings (content tokens, inside the window), through the questions'
+        door: for re-scoring candidates by late interaction while a question waits."""
+        tokens = self._tokenize(texts)
+        out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
+        for idx, hidden in self._batches(tokens, self._gate.query):
+            for row, i in enumerate(idx):
+                h = hidden[row, 1 : tokens[i].kept + 1].astype(np.float32)
+                out[i] = h / np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-12)
+        return out
+
     def embed_query(self, text: str) -> np.ndarray:
         """One question's vector. Questions asked at the same time (from other threads) are encoded in one
         batch; each thread gets its own row."""

@@ -284,6 +284,8 @@ class Retriever:
         if is_small_talk(q, tokenize(q)):
             return Answer(question=q, answered=False, hits=())
         ranked = self._rank(state, q, mode, doc_id)
+        if mode == "hybrid" and self.settings.rerank > 1 and len(ranked) > 1:
+            ranked = self._rescore(state, q, ranked, self.settings.rerank)
         threshold = self.threshold(mode)
         start, stop = max(0, offset), max(0, offset) + max(1, k)
         ranked = apply_hygiene(state, q, ranked, named=doc_id is not None, need=stop)
@@ -367,6 +369,24 @@ class Retriever:
             )
             for i in order
         ]
+
+    def _rescore(self, state: Tables, q: str, ranked: list[_Scored], n: int) -> list[_Scored]:
+        """The first ``n`` candidates re-ordered by late interaction (``ranking.rescored``), still ahead of the
+        others. An embedder without token embeddings leaves the ranking as it is."""
+        embed_tokens = getattr(self.embedder, "embed_tokens", None)
+        if embed_tokens is None:
+            return ranked
+        head, tail = ranked[:n], ranked[n:]
+        vectors = embed_tokens([q] + [state.texts[s.row] for s in head])
+        maxsim = ranking.late_interaction(vectors[0], vectors[1:])
+        scores = ranking.rescored(np.asarray([s.score for s in head]), maxsim)
+        head = sorted(
+            (replace(s, score=float(v)) for s, v in zip(head, scores, strict=True)),
+            key=lambda s: (-s.score, s.row),
+        )
+        # the re-scored candidates keep their places ahead of the others, whose scores never exceed theirs
+        floor = head[-1].score
+        return head + [replace(s, score=min(s.score, floor)) for s in tail]
 
     def _dense_rows(
         self, state: Tables, qv: np.ndarray, n: int, allowed: list[int] | None, doc_id: str | None
