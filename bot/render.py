@@ -140,9 +140,10 @@ def _word_start(text: str, index: int) -> int:
 
 
 def score_bar(score: float, width: int = 10) -> str:
-    score = min(1.0, max(0.0, score))
-    filled = round(score * width)
-    return "\u25b0" * filled + "\u25b1" * (width - filled) + f" {round(score * 100)}%"
+    """``▰▰▰▰▰▰▰▰▱▱ 85%``: the bar is drawn from the printed percentage, so equal percentages get equal bars."""
+    percent = round(min(1.0, max(0.0, score)) * 100)
+    filled = (percent * width + 50) // 100
+    return "\u25b0" * filled + "\u25b1" * (width - filled) + f" {percent}%"
 
 
 @dataclass(frozen=True)

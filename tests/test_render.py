@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import discord
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -259,3 +260,13 @@ def test_mentions_markdown_and_links_in_a_quote_are_neutralised() -> None:
     shown, markers = visible(description)
     assert shown == quote and markers == 2
     assert description.startswith("> **Hi**")
+
+
+@pytest.mark.parametrize(
+    "score, shown",
+    [(0.853, "▰▰▰▰▰▰▰▰▰▱ 85%"), (0.849, "▰▰▰▰▰▰▰▰▰▱ 85%"), (0.0, "▱▱▱▱▱▱▱▱▱▱ 0%"), (1.2, "▰▰▰▰▰▰▰▰▰▰ 100%")],
+)
+def test_the_score_bar_is_drawn_from_the_printed_percentage(score: float, shown: str) -> None:
+    from bot.render import score_bar
+
+    assert score_bar(score) == shown
