@@ -239,8 +239,7 @@ class TokenEncoder:
         out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
         for idx, hidden in self._batches(tokens, self._gate.query):
             for row, i in enumerate(idx):
-                h = hidden[row, 1 : tokens[i].kept + 1].astype(np.float32)
-                out[i] = h / np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-12)
+                out[i] = _normalise(hidden[row, 1 : tokens[i].kept + 1])
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
