@@ -67,6 +67,10 @@ def blocks_of(doc):
     return [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks]
 
 
+def headings_of(doc):
+    return [text for kind, text in blocks_of(doc) if kind == "heading"]
+
+
 @pytest.fixture(scope="module")
 def faq():
     doc = read_markdown("guide/faq.md", FAQ)
@@ -310,7 +314,7 @@ def test_attribute_lists_of_every_syntax_disappear_from_headings_and_text():
         '## Other {: #other .big }\n\nJSON {"a": 1} and {braces} stay.\n'
     )
     d = read_markdown("p.md", src)
-    heads = [text for k, text in blocks_of(d) if k == "heading"]
+    heads = headings_of(d)
     assert heads == ["Using the client", "Other"]
     assert "Text here." in d.text and "data-toc" not in d.text and ".note" not in d.text
     assert '{"a": 1}' in d.text and "{braces}" in d.text
@@ -327,7 +331,7 @@ def test_a_paragraph_above_a_rule_is_not_a_heading_but_a_short_underlined_line_i
         "After the rule.\n\nShort title\n-----------\n\nUnder it.\n"
     )
     d = read_markdown("p.md", src)
-    heads = [text for k, text in blocks_of(d) if k == "heading"]
+    heads = headings_of(d)
     assert heads == ["Section", "Short title"]
     para = next(b for b in d.blocks if d.text[b.start : b.end].startswith("Keep in mind"))
     assert para.kind == "paragraph" and para.path == ("Section",)
@@ -390,7 +394,7 @@ def test_html_stray_image_sources_do_not_swallow_the_rest_of_the_article():
         "snapshot of the chain.</p>"
     )
     doc = read_html("collator.html", _FRAME.format(head="", body=body))
-    heads = [text for k, text in blocks_of(doc) if k == "heading"]
+    heads = headings_of(doc)
     assert heads == ["Speeding up the sync"]
     stalls = next(b for b in doc.blocks if doc.text[b.start : b.end].startswith("When the sync stalls"))
     assert stalls.path == ("Speeding up the sync",)
