@@ -455,3 +455,21 @@ def test_mkdocs_admonitions_and_content_tabs_read_as_text():
     ]
     code = next(b for b in d.blocks if b.lang == "bash")
     assert code.lines == (14, 14)  # source lines stay right after the tab's content is dedented
+
+
+def test_a_prose_line_that_starts_with_import_is_not_an_mdx_import():
+    """A wrapped paragraph line that begins with the word "import" is prose; only ESM statements at the start of
+    a block go (before, such a line took up to 40 lines of the page with it)."""
+    src = (
+        "import Tabs from '@theme/Tabs';\nimport {\n  TabItem,\n} from '@theme/TabItem';\n\n# Title\n\n"
+        "Although you install the library with `pip install py-cord`, you\n"
+        "import it with `import discord`. This keeps switching easy.\n\n"
+        "We then import os and dotenv.\n\nexport default function X() {}\n\n"
+        + "\n\n".join(f"Paragraph number {n} stays." for n in range(45))
+        + "\n"
+    )
+    doc = read_markdown("x.mdx", src)
+    assert "you import it with import discord. This keeps switching easy." in doc.text
+    assert "We then import os and dotenv." in doc.text
+    assert all(f"Paragraph number {n} stays." in doc.text for n in range(45))
+    assert "Tabs" not in doc.text and "TabItem" not in doc.text and "export" not in doc.text

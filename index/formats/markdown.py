@@ -96,6 +96,12 @@ def read_markdown(source: str, raw: str) -> Document | None:
 
 _FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
 _COMPONENT_LINE = re.compile(r"^\s*(?:<[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>|</[A-Za-z][\w.-]*\s*>)\s*$")
+# An ESM statement, not a sentence that starts with the word: "import Tabs from '…'", "import {", "import '…'",
+# "export const …" (and not "import it with `import discord`, so that…", a prose line of a wrapped paragraph).
+_ESM_START = re.compile(
+    r"""^(?:import\s*(?:["'{*]|[A-Za-z_$][\w$]*\s*(?:,|from\b|$))"""
+    r"""|export\s+(?:default|const|let|var|function|class|async)\b|export\s*[{*])"""
+)
 _IMPORT_END = re.compile(r"""(?:\bfrom\s*["'][^"']+["']|^\s*import\s*["'][^"']+["'])\s*;?\s*$""")
 
 
@@ -117,7 +123,8 @@ def _fence_after(fence: str | None, line: str) -> tuple[str | None, bool]:
 def _mdx_layout(text: str) -> str:
     """MDX reads Markdown differently from CommonMark in two ways that matter here: top-level ``import``/``export``
     statements are code (they may span lines), and indentation inside JSX elements is layout, not code.
-    So: imports and exports go; the lines between element tags that stand alone on their line (``<TabItem …>``,
+    So: imports and exports go (an ESM statement at the start of a block; a prose line that begins with the word
+    "import" stays); the lines between element tags that stand alone on their line (``<TabItem …>``,
     ``</Tabs>``, ``<details>``) lose their common indentation and the tag lines stand alone between blank lines,
     so the content reads as Markdown."""
     lines = text.split("\n")
@@ -130,23 +137,31 @@ def _mdx_layout(text: str) -> str:
         out.extend(textwrap.dedent("\n".join(run)).split("\n") if run else [])
         run.clear()
 
+    esm_before = False  # the line before was an import or export statement
     while i < len(lines):
         line = lines[i]
         fence, in_code = _fence_after(fence, line)
         if in_code:
             run.append(line)
-        elif re.match(r"(?:import|export)\s", line):
-            j = i
+        elif _ESM_START.match(line) and (i == 0 or esm_before or lines[i - 1].strip() in ("", "---")):
+            j = i  # an import may span lines ("import {", names, "} from '…'"), never a blank one
             if line.startswith("import") and not _IMPORT_END.search(line):
-                while j + 1 < len(lines) and j - i < 40 and not _IMPORT_END.search(lines[j]):
+                while (
+                    j + 1 < len(lines)
+                    and j - i < 40
+                    and lines[j + 1].strip()
+                    and not _IMPORT_END.search(lines[j])
+                ):
                     j += 1
             i = j + 1
+            esm_before = True
             continue
         elif _COMPONENT_LINE.match(line):
             flush_run()
             out.extend(["", line.strip(), ""])
         else:
             run.append(line)
+        esm_before = False
         i += 1
     flush_run()
     return "\n".join(out)
