@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from . import links, ranking, snapshot
+from . import assemble, links, ranking, snapshot
 from .config import IndexSettings
 from .embedding import Embedder, vectors_of
 from .errors import EmptyIndexError, QuestionError, UnknownSourceError
@@ -288,10 +288,13 @@ class Retriever:
             ranked = self._rescore(state, q, ranked, self.settings.rerank)
         threshold = self.threshold(mode)
         start, stop = max(0, offset), max(0, offset) + max(1, k)
-        ranked = apply_hygiene(state, q, ranked, named=doc_id is not None, need=stop)
-        answered = bool(ranked) and ranked[0].score >= threshold
-        page = ranked[start:stop]
-        return Answer(question=q, answered=answered, hits=tuple(self._hit(state, s) for s in page))
+        ranked = apply_hygiene(state, q, ranked, named=doc_id is not None, need=max(stop, assemble.POOL))
+        quotes = assemble.grow(ranked, state.passage)
+        answered = bool(quotes) and quotes[0][0].score >= threshold
+        page = quotes[start:stop]
+        return Answer(
+            question=q, answered=answered, hits=tuple(self._hit(state, s, rows) for s, rows in page)
+        )
 
     def threshold(self, mode: str = "hybrid") -> float:
         if mode == "dense":
@@ -460,17 +463,30 @@ class Retriever:
                     ev["faq"][i] = float(head_sims[q_heads].max()) if q_heads.any() else 0.0
         return ev
 
-    def _hit(self, state: Tables, s: _Scored) -> Hit:
-        p = state.passage(s.row)
-        units = state.units(s.row)
-        if s.qv is not None:
-            sims = _dots(state.unit_vectors, np.arange(units.start, units.stop), s.qv)
-            pair_sims = pair_similarities(sims, state.pair_norm[units])
-        else:
-            sims, pair_sims = (
-                np.zeros(units.stop - units.start, dtype=np.float32),
-                np.zeros(0, dtype=np.float32),
-            )
+    def _hit(self, state: Tables, s: _Scored, rows: list[int] | None = None) -> Hit:
+        """The quote of candidate ``s``, grown over ``rows`` (consecutive passages, ``s.row`` among them; see
+        index/assemble.py) when given. Its focus is the best unit, or pair of units, of all of them."""
+        rows = rows or [s.row]
+        lead = state.passage(s.row)
+        p = assemble.join([state.passage(r) for r in rows])
+        p = replace(p, passage_id=lead.passage_id, ordinal=lead.ordinal)
+        sims_parts, pair_parts = [], []
+        for i, r in enumerate(rows):
+            units = state.units(r)
+            if s.qv is not None:
+                sims = _dots(state.unit_vectors, np.arange(units.start, units.stop), s.qv)
+                pairs = pair_similarities(sims, state.pair_norm[units])
+            else:
+                sims = np.zeros(units.stop - units.start, dtype=np.float32)
+                pairs = np.zeros(max(len(sims) - 1, 0), dtype=np.float32)
+            if i:
+                pair_parts.append(np.asarray([-np.inf], dtype=np.float32))  # no pair across two passages
+            sims_parts.append(sims)
+            pair_parts.append(pairs)
+        sims = np.concatenate(sims_parts) if sims_parts else np.zeros(0, dtype=np.float32)
+        pair_sims = np.concatenate(pair_parts) if pair_parts else np.zeros(0, dtype=np.float32)
+        if s.qv is None:
+            pair_sims = np.zeros(0, dtype=np.float32)
         focus = focus_span(p, sims, pair_sims)
         block = p.block_at(focus[0]) if focus else None
         if block is None and p.blocks:
