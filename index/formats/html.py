@@ -62,6 +62,8 @@ def read_html(source: str, raw: str) -> Document | None:
     if not b.blocks:
         return None
     title = title_attr or walker.h1 or ""
+    if walker.h1 and title.startswith(walker.h1) and not any(c.isalnum() for c in title[len(walker.h1) :]):
+        title = walker.h1  # the extractor's title is the H1 with its permalink mark ("Deploying your docs¶")
     url = _page_url(source, (root.get("url") or "").strip() or hints.canonical or "")
     return b.document(
         source,
@@ -229,6 +231,20 @@ def _hints(tree) -> _Hints:
     return hints
 
 
+def _cut(text: str, styles: tuple, a: int, b: int) -> tuple[str, tuple]:
+    """``text`` without ``text[a:b]`` (and the white space left at its ends), its style spans moved to match."""
+    out = text[:a] + text[b:]
+    kept = []
+    for x in styles:
+        if x.end <= a:
+            kept.append(x)
+        elif x.start >= b:
+            kept.append(x.moved(x.start - (b - a), x.end - (b - a)))
+    lead = len(out) - len(out.lstrip())
+    out = out.strip()
+    return out, tuple(x.moved(x.start - lead, min(x.end - lead, len(out))) for x in kept if x.end - lead > 0)
+
+
 class _Walker:
     def __init__(self, builder: DocBuilder, hints: _Hints, title: str) -> None:
         self.b = builder
@@ -245,8 +261,13 @@ class _Walker:
         tag = el.tag
         if tag == "head":
             text, styles = self.inline(el)
-            # a link to an anchor inside a heading is its permalink ("¶", the heading itself), not a reference
-            styles = tuple(x for x in styles if not (x.style == "link" and x.href.startswith("#")))
+            # a link to an anchor inside a heading is its permalink (the heading itself), not a reference; when
+            # it is a mark ("¶", "#", "🔗") it is no part of the heading's text either
+            permalinks = [x for x in styles if x.style == "link" and x.href.startswith("#")]
+            styles = tuple(x for x in styles if x not in permalinks)
+            for x in sorted(permalinks, key=lambda x: -x.start):
+                if not any(c.isalnum() for c in text[x.start : x.end]):
+                    text, styles = _cut(text, styles, x.start, x.end)
             rend = el.get("rend") or "h2"
             level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
             if level == 1 and self.h1 is None:

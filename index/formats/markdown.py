@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-import textwrap
+from dataclasses import replace
 
 import yaml
 from markdown_it import MarkdownIt
@@ -29,6 +29,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from ..models import Document
 from .base import DocBuilder, InlineText, fallback_title
 from .htmlfrag import InlineHtml, add_html_block
+from .mdlayout import mdx_layout, site_syntax_layout, source_lines, tabs_layout
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,12 @@ def read_markdown(source: str, raw: str) -> Document | None:
     """The document of a Markdown/MDX page, or None when it has no readable text."""
     text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     mdx = source.lower().endswith(".mdx")
-    text = _mdx_layout(_MDX_COMMENT.sub("", text)) if mdx else _tabs_layout(text)
+    text = site_syntax_layout(text)
+    line_map: list[int] | None = None
+    if mdx:
+        text, line_map = mdx_layout(_MDX_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text))
+    else:
+        text = tabs_layout(text)
     tokens = (_MDX if mdx else _MD).parse(text)
     meta: dict = {}
     b = DocBuilder(markup=True)
@@ -86,111 +92,15 @@ def read_markdown(source: str, raw: str) -> Document | None:
     if not b.blocks:
         return None
     url = _meta_str(meta, "url") or _meta_str(meta, "permalink") or None
-    return b.document(
+    doc = b.document(
         source,
         " ".join((title or fallback_title(source)).split()),
         url=url,
         description=_meta_str(meta, "description") or "",
     )
-
-
-_FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
-_COMPONENT_LINE = re.compile(r"^\s*(?:<[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>|</[A-Za-z][\w.-]*\s*>)\s*$")
-# An ESM statement, not a sentence that starts with the word: "import Tabs from '…'", "import {", "import '…'",
-# "export const …" (and not "import it with `import discord`, so that…", a prose line of a wrapped paragraph).
-_ESM_START = re.compile(
-    r"""^(?:import\s*(?:["'{*]|[A-Za-z_$][\w$]*\s*(?:,|from\b|$))"""
-    r"""|export\s+(?:default|const|let|var|function|class|async)\b|export\s*[{*])"""
-)
-_IMPORT_END = re.compile(r"""(?:\bfrom\s*["'][^"']+["']|^\s*import\s*["'][^"']+["'])\s*;?\s*$""")
-
-
-def _fence_after(fence: str | None, line: str) -> tuple[str | None, bool]:
-    """Fenced code over source lines: the fence still open after ``line`` (given the one open before it), and
-    whether ``line`` belongs to fenced code (its opening and closing lines included)."""
-    m = _FENCE_LINE.match(line)
-    if fence is not None:
-        closes = (
-            m is not None
-            and m.group(1)[0] == fence[0]
-            and len(m.group(1)) >= len(fence)
-            and not line.strip().strip(fence[0])
-        )
-        return (None if closes else fence), True
-    return (m.group(1), True) if m else (None, False)
-
-
-def _mdx_layout(text: str) -> str:
-    """MDX reads Markdown differently from CommonMark in two ways that matter here: top-level ``import``/``export``
-    statements are code (they may span lines), and indentation inside JSX elements is layout, not code.
-    So: imports and exports go (an ESM statement at the start of a block; a prose line that begins with the word
-    "import" stays); the lines between element tags that stand alone on their line (``<TabItem …>``,
-    ``</Tabs>``, ``<details>``) lose their common indentation and the tag lines stand alone between blank lines,
-    so the content reads as Markdown."""
-    lines = text.split("\n")
-    out: list[str] = []
-    run: list[str] = []
-    fence: str | None = None
-    i = 0
-
-    def flush_run() -> None:
-        out.extend(textwrap.dedent("\n".join(run)).split("\n") if run else [])
-        run.clear()
-
-    esm_before = False  # the line before was an import or export statement
-    while i < len(lines):
-        line = lines[i]
-        fence, in_code = _fence_after(fence, line)
-        if in_code:
-            run.append(line)
-        elif _ESM_START.match(line) and (i == 0 or esm_before or lines[i - 1].strip() in ("", "---")):
-            j = i  # an import may span lines ("import {", names, "} from '…'"), never a blank one
-            if line.startswith("import") and not _IMPORT_END.search(line):
-                while (
-                    j + 1 < len(lines)
-                    and j - i < 40
-                    and lines[j + 1].strip()
-                    and not _IMPORT_END.search(lines[j])
-                ):
-                    j += 1
-            i = j + 1
-            esm_before = True
-            continue
-        elif _COMPONENT_LINE.match(line):
-            flush_run()
-            out.extend(["", line.strip(), ""])
-        else:
-            run.append(line)
-        esm_before = False
-        i += 1
-    flush_run()
-    return "\n".join(out)
-
-
-_TAB_LINE = re.compile(r"""^(?P<indent>[ \t]*)===[+!]?[ \t]+(?P<q>["'])(?P<label>.*)(?P=q)[ \t]*$""")
-
-
-def _tabs_layout(text: str) -> str:
-    """MkDocs content tabs (``=== "Linux"`` with the tab's content indented under it) read as their label on a
-    line of its own and the content dedented by one level, so that it is Markdown again and not an indented
-    code block. Lines keep their numbers; fenced code is left alone."""
-    lines = text.split("\n")
-    fence: str | None = None
-    for i in range(len(lines)):  # lines[i] is read as it stands now: a tab's dedented content may hold tabs
-        fence, in_code = _fence_after(fence, lines[i])
-        tab = None if in_code else _TAB_LINE.match(lines[i])
-        if tab is None:
-            continue
-        indent = tab.group("indent")
-        lines[i] = indent + tab.group("label")
-        body = (indent + "    ", indent + "\t")
-        j = i + 1
-        while j < len(lines) and (not lines[j].strip() or lines[j].startswith(body)):
-            if lines[j].strip():
-                cut = body[0] if lines[j].startswith(body[0]) else body[1]
-                lines[j] = indent + lines[j][len(cut) :]
-            j += 1
-    return "\n".join(lines)
+    if line_map is None:
+        return doc
+    return replace(doc, blocks=tuple(replace(k, lines=source_lines(k.lines, line_map)) for k in doc.blocks))
 
 
 _LANG = re.compile(r"[\w+#.-]+")
@@ -304,6 +214,9 @@ class _Reader:
                     self._paragraph(tok, tokens[i + 1])
                 i += 3
                 continue
+            if t == "container_any_open" and len(tok.info.split(None, 1)) == 2:
+                # ``::: warning Read this first``: the title the author wrote is content (the fence is not)
+                self._title_paragraph(tok, tok.info.split(None, 1)[1].strip())
             if t in ("fence", "code_block"):
                 lang = _lang(tok.info)
                 code = tok.content[:-1] if tok.content.endswith("\n") else tok.content
@@ -333,6 +246,13 @@ class _Reader:
                 i = self._table(tokens, i)
                 continue
             i += 1
+
+    def _title_paragraph(self, open_tok: Token, title: str) -> None:
+        parsed = (_MDX if self.mdx else _MD).parseInline(title)
+        text, styles = inline_text(parsed[0].children or [] if parsed else [], mdx=self.mdx)
+        if text.strip():
+            self.b.add("paragraph", text, styles, lines=_lines(open_tok))
+            self.tight_next = False
 
     def _paragraph(self, open_tok: Token, inline: Token) -> None:
         text, styles = inline_text(inline.children or [], mdx=self.mdx)

@@ -1,0 +1,192 @@
+"""Markdown source rewritten, line by line, before it is parsed: the syntax of site generators and MDX that a
+CommonMark parser would read as text or code becomes what a reader of the built page sees.
+
+- ``site_syntax_layout`` (Markdown and MDX; every line keeps its number): pymdown-extensions blocks
+  (``/// note | Title`` … ``///``) become ``:::`` containers (the fences go, the title and body stay); include
+  lines (``{* file *}``, ``--8<-- "file"``, ``{! file !}``) and mkdocstrings directives (``::: package.module``
+  with their indented options) disappear, as do abbreviation definitions (``*[HTML]: …``) and template lines
+  (``{% … %}``); icon shortcodes (``:material-clock-fast:``) go and ``==mark==``, ``^^insert^^`` and
+  ``++ctrl+c++`` read as their text.
+- ``tabs_layout`` (Markdown): MkDocs content tabs read as their label and their dedented content.
+- ``mdx_layout`` (MDX): imports and exports go; component tag lines stand alone so that what is between them
+  reads as Markdown. Lines are added and removed, so it returns the source line of every line it returns.
+Fenced code is never touched.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+_FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
+_COMPONENT_LINE = re.compile(r"^\s*(?:<[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>|</[A-Za-z][\w.-]*\s*>)\s*$")
+# An ESM statement, not a sentence that starts with the word: "import Tabs from '…'", "import {", "import '…'",
+# "export const …" (and not "import it with `import discord`, so that…", a prose line of a wrapped paragraph).
+_ESM_START = re.compile(
+    r"""^(?:import\s*(?:["'{*]|[A-Za-z_$][\w$]*\s*(?:,|from\b|$))"""
+    r"""|export\s+(?:default|const|let|var|function|class|async)\b|export\s*[{*])"""
+)
+_IMPORT_END = re.compile(r"""(?:\bfrom\s*["'][^"']+["']|^\s*import\s*["'][^"']+["'])\s*;?\s*$""")
+_TAB_LINE = re.compile(r"""^(?P<indent>[ \t]*)===[+!]?[ \t]+(?P<q>["'])(?P<label>.*)(?P=q)[ \t]*$""")
+
+_BLOCK_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<slashes>/{3,})[ \t]*(?P<rest>.*?)[ \t]*$")
+_INCLUDE = re.compile(r"""^[ \t]*(?:\{\*.*\*\}|\{!.*!\}|-{1,2}8<-{1,2}[ \t]*(?:["'].*["'])?)[ \t]*$""")
+_SNIPPET_FENCE = re.compile(r"^[ \t]*-{1,2}8<-{1,2}[ \t]*$")
+_API_DIRECTIVE = re.compile(r"^[ \t]*:::[ \t]+[A-Za-z_][\w]*(?:\.[\w]+)+[ \t]*$")
+_ABBREVIATION = re.compile(r"^\*\[[^\]]+\]:")
+_TEMPLATE_LINE = re.compile(r"^[ \t]*(?:\{%.*%\}|\{#.*#\})[ \t]*$")
+_ICON = re.compile(r":(?:material|octicons|fontawesome|simple|twemoji)-[\w-]+:")
+_MARKS = re.compile(r"(==|\^\^)(?=\S)(.+?)(?<=\S)\1|\+\+([a-z0-9]+(?:\+[a-z0-9-]+)*)\+\+")
+
+
+def fence_after(fence: str | None, line: str) -> tuple[str | None, bool]:
+    """Fenced code over source lines: the fence still open after ``line`` (given the one open before it), and
+    whether ``line`` belongs to fenced code (its opening and closing lines included)."""
+    m = _FENCE_LINE.match(line)
+    if fence is not None:
+        closes = (
+            m is not None
+            and m.group(1)[0] == fence[0]
+            and len(m.group(1)) >= len(fence)
+            and not line.strip().strip(fence[0])
+        )
+        return (None if closes else fence), True
+    return (m.group(1), True) if m else (None, False)
+
+
+def _inline_marks(line: str) -> str:
+    """Icon shortcodes out, ``==x==`` / ``^^x^^`` / ``++x++`` as ``x``, outside inline code spans."""
+    parts = re.split(r"(`+[^`]*`+)", line)
+    for k in range(0, len(parts), 2):
+        parts[k] = _MARKS.sub(lambda m: m.group(2) or m.group(3), _ICON.sub("", parts[k]))
+    return "".join(parts)
+
+
+def site_syntax_layout(text: str) -> str:
+    """See the module docstring; the result has as many lines as ``text``."""
+    lines = text.split("\n")
+    fence: str | None = None
+    skip_indented = False  # inside the indented options of a block header or an API directive
+    in_snippets = False  # between two ``--8<--`` lines (a list of included files)
+    for i, line in enumerate(lines):
+        fence, in_code = fence_after(fence, line)
+        if in_code:
+            skip_indented = False
+            continue
+        if in_snippets:
+            in_snippets = not _SNIPPET_FENCE.match(line)
+            lines[i] = ""
+            continue
+        if skip_indented:
+            if line.strip() and line[:1] in (" ", "\t"):
+                lines[i] = ""
+                continue
+            skip_indented = False
+        block = _BLOCK_FENCE.match(line)
+        if block and (not block.group("rest") or re.match(r"[A-Za-z][\w-]*(\s*\|.*)?$", block.group("rest"))):
+            kind, _, title = block.group("rest").partition("|")
+            colons = ":" * len(block.group("slashes"))
+            head = f"{kind.strip()} {title.strip()}".strip()
+            lines[i] = (
+                f"{block.group('indent')}{colons} {head}" if head else f"{block.group('indent')}{colons}"
+            )
+            skip_indented = bool(head)  # a header's options (``    type: warning``) follow it, indented
+            continue
+        if _SNIPPET_FENCE.match(line):
+            in_snippets = True
+            lines[i] = ""
+        elif _INCLUDE.match(line) or _ABBREVIATION.match(line) or _TEMPLATE_LINE.match(line):
+            lines[i] = ""
+        elif _API_DIRECTIVE.match(line):
+            lines[i] = ""
+            skip_indented = True
+        elif "`" in line or any(c in line for c in ":=^+"):
+            lines[i] = _inline_marks(line)
+    return "\n".join(lines)
+
+
+def mdx_layout(text: str) -> tuple[str, list[int]]:
+    """MDX reads Markdown differently from CommonMark in two ways that matter here: top-level ``import``/``export``
+    statements are code (they may span lines), and indentation inside JSX elements is layout, not code.
+    So: imports and exports go (an ESM statement at the start of a block; a prose line that begins with the word
+    "import" stays); the lines between element tags that stand alone on their line (``<TabItem …>``,
+    ``</Tabs>``, ``<details>``) lose their common indentation and the tag lines stand alone between blank lines,
+    so the content reads as Markdown. Returns the text and, for each of its lines, the 0-based source line."""
+    lines = text.split("\n")
+    out: list[str] = []
+    where: list[int] = []
+    run: list[str] = []
+    run_at: list[int] = []
+    fence: str | None = None
+    i = 0
+
+    def flush_run() -> None:
+        out.extend(textwrap.dedent("\n".join(run)).split("\n") if run else [])
+        where.extend(run_at)
+        run.clear()
+        run_at.clear()
+
+    def add_run(line: str, at: int) -> None:
+        run.append(line)
+        run_at.append(at)
+
+    esm_before = False  # the line before was an import or export statement
+    while i < len(lines):
+        line = lines[i]
+        fence, in_code = fence_after(fence, line)
+        if in_code:
+            add_run(line, i)
+        elif _ESM_START.match(line) and (i == 0 or esm_before or lines[i - 1].strip() in ("", "---")):
+            j = i  # an import may span lines ("import {", names, "} from '…'"), never a blank one
+            if line.startswith("import") and not _IMPORT_END.search(line):
+                while (
+                    j + 1 < len(lines)
+                    and j - i < 40
+                    and lines[j + 1].strip()
+                    and not _IMPORT_END.search(lines[j])
+                ):
+                    j += 1
+            i = j + 1
+            esm_before = True
+            continue
+        elif _COMPONENT_LINE.match(line):
+            flush_run()
+            out.extend(["", line.strip(), ""])
+            where.extend([i, i, i])
+        else:
+            add_run(line, i)
+        esm_before = False
+        i += 1
+    flush_run()
+    return "\n".join(out), where
+
+
+def source_lines(lines: tuple[int, int], where: list[int]) -> tuple[int, int]:
+    """1-based lines ``(first, last)`` of a rewritten text as lines of its source (``where`` from ``mdx_layout``)."""
+    if lines == (0, 0) or not where:
+        return lines
+    first, last = (min(max(n, 1), len(where)) for n in lines)
+    return where[first - 1] + 1, where[last - 1] + 1
+
+
+def tabs_layout(text: str) -> str:
+    """MkDocs content tabs (``=== "Linux"`` with the tab's content indented under it) read as their label on a
+    line of its own and the content dedented by one level, so that it is Markdown again and not an indented
+    code block. Lines keep their numbers; fenced code is left alone."""
+    lines = text.split("\n")
+    fence: str | None = None
+    for i in range(len(lines)):  # lines[i] is read as it stands now: a tab's dedented content may hold tabs
+        fence, in_code = fence_after(fence, lines[i])
+        tab = None if in_code else _TAB_LINE.match(lines[i])
+        if tab is None:
+            continue
+        indent = tab.group("indent")
+        lines[i] = indent + tab.group("label")
+        body = (indent + "    ", indent + "\t")
+        j = i + 1
+        while j < len(lines) and (not lines[j].strip() or lines[j].startswith(body)):
+            if lines[j].strip():
+                cut = body[0] if lines[j].startswith(body[0]) else body[1]
+                lines[j] = indent + lines[j][len(cut) :]
+            j += 1
+    return "\n".join(lines)

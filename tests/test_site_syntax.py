@@ -1,0 +1,105 @@
+"""Site-generator syntax in Markdown and MDX (index/formats/mdlayout.py): what the built page shows is read, its
+markers, includes and directives are not, code is untouched, and source lines stay right."""
+
+from __future__ import annotations
+
+from index.chunking import chunk_document
+from index.formats.markdown import read_markdown
+from tests.test_formats import blocks_of
+
+
+def test_pymdown_blocks_keep_title_and_body_and_lose_their_fences():
+    src = (
+        "# Page\n\nIntro.\n\n/// note | Technical Details\n    type: warning\n\nThe body is **kept**.\n\n"
+        "//// tip\nA nested tip.\n////\n\n///\n\n/// details\nHidden by default.\n///\n"
+    )
+    doc = read_markdown("p.md", src)
+    kinds = blocks_of(doc)
+    assert ("paragraph", "Technical Details") in kinds
+    assert ("paragraph", "The body is kept.") in kinds
+    assert ("paragraph", "A nested tip.") in kinds and ("paragraph", "Hidden by default.") in kinds
+    assert "///" not in doc.text and "type: warning" not in doc.text and ":::" not in doc.text
+
+
+def test_container_titles_written_by_the_author_are_content():
+    doc = read_markdown("p.md", "# Page\n\n::: warning Read this first\nBack up your saves.\n:::\n")
+    assert blocks_of(doc) == [("paragraph", "Read this first"), ("paragraph", "Back up your saves.")]
+
+
+def test_include_lines_and_api_directives_disappear():
+    src = (
+        "# Page\n\nBefore.\n\n{* ../../docs_src/first_steps/tutorial001.py hl[3] *}\n\n"
+        '--8<-- "CONTRIBUTING.md"\n\n--8<--\nfile_a.md\nfile_b.md\n--8<--\n\n{!docs/part.md!}\n\n'
+        "::: mkdocs.plugins.BasePlugin\n    options:\n        show_root_heading: false\n\nAfter.\n"
+    )
+    doc = read_markdown("p.md", src)
+    assert blocks_of(doc) == [("paragraph", "Before."), ("paragraph", "After.")]
+    assert read_markdown("only.md", '--8<-- "CONTRIBUTING.md"\n') is None  # nothing a reader would see
+
+
+def test_icons_marks_keys_abbreviations_and_templates():
+    src = (
+        "# Page\n\n:material-clock-fast: Set up in ==five minutes==, press ++ctrl+alt+del++ and ^^never^^ "
+        "forget `a ==b== c`.\n\n{% for s in sponsors %}\n\nThe FAQ is short.\n\n*[FAQ]: Frequently Asked Questions\n"
+    )
+    doc = read_markdown("p.md", src)
+    assert blocks_of(doc) == [
+        ("paragraph", "Set up in five minutes, press ctrl+alt+del and never forget a ==b== c."),
+        ("paragraph", "The FAQ is short."),
+    ]
+
+
+def test_code_fences_are_never_rewritten():
+    body = '/// note\n{* x.py *}\n--8<-- "a.md"\n::: a.b\n    options:\nx == y ==z\n///'
+    doc = read_markdown("p.md", f"# Page\n\n```text\n{body}\n```\n")
+    assert blocks_of(doc) == [("code", body)]
+
+
+def test_source_lines_of_mdx_pages_survive_imports_and_components():
+    src = (
+        "---\ntitle: Page\n---\n\nimport Tabs from '@theme/Tabs';\nimport {\n  TabItem,\n} from '@theme/TabItem';\n\n"
+        'First paragraph.\n\n<Tabs>\n  <TabItem value="a">\n\n  Inside a tab.\n\n  </TabItem>\n</Tabs>\n\n'
+        "```py\nprint(1)\nprint(2)\n```\n\nLast paragraph.\n"
+    )
+    doc = read_markdown("p.mdx", src)
+    source = src.split("\n")
+    for blk in doc.blocks:
+        text = doc.text[blk.start : blk.end]
+        first, last = blk.lines
+        assert first >= 1 and last <= len(source), (text, blk.lines)
+        if blk.kind == "code":
+            assert "\n".join(source[first - 1 : last]) == text
+        else:
+            assert text.split()[0] in source[first - 1], (text, blk.lines, source[first - 1])
+    passages = chunk_document(doc)
+    assert passages[-1].location.startswith("line")
+
+
+def test_html_heading_permalink_marks_are_not_text():
+    """MkDocs and Sphinx put a "¶" link after every heading: it is no part of the title or the section path."""
+    from index.formats.html import read_html
+    from tests.test_formats import _PARA
+
+    body = (
+        '<h1 id="deploying">Deploying your docs<a class="headerlink" href="#deploying" title="Permanent link">¶</a>'
+        "</h1>"
+        + _PARA
+        + '<h2 id="gh">GitHub Pages<a class="headerlink" href="#gh">¶</a></h2>'
+        + _PARA
+        + '<h3 id="role">How do I get the Helper role?<a class="headerlink" href="#role">#</a></h3>'
+        + "<p>Ask in the help channel and a moderator will give it to you after a week.</p>"
+    )
+    page = (
+        "<html><head><title>Deploying your docs - MkDocs</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<main><article>{body}</article></main><footer>Copyright</footer></body></html>"
+    )
+    doc = read_html("deploy.html", page)
+    assert doc.title == "Deploying your docs"
+    assert "¶" not in doc.text and "¶" not in doc.title
+    heads = [(doc.text[b.start : b.end], b.path) for b in doc.blocks if b.kind == "heading"]
+    assert ("GitHub Pages", ("GitHub Pages",)) in heads
+    assert ("How do I get the Helper role?", ("GitHub Pages", "How do I get the Helper role?")) in heads
+    role = next(p for p in chunk_document(doc) if "Helper role" in p.text)
+    assert role.text.startswith(
+        "How do I get the Helper role?"
+    )  # a question heading starts its answer's passage
