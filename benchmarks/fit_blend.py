@@ -48,6 +48,7 @@ FEATURES = (
 )
 # question-level evidence: the same for every candidate, so it moves confidence, never the order
 QUESTION_FEATURES = ("unknown",)
+PYCORD = ROOT / "benchmarks/data/pycord-guide"  # the Pycord guide (MIT), kept in this repository
 MIN_ANSWERED = 0.95  # the threshold never costs more than 5% of the answerable questions of any dev set
 CAP = 2  # passages of one document among the leading hits (as ``hygiene.MAX_PER_DOCUMENT``)
 
@@ -93,8 +94,8 @@ def sets_available(shared: Path) -> list[tuple[str, str, str, Path, list[Path]]]
         ),
         ("djs", "test", "docs", ev / "djs-guide/corpus", [ROOT / "benchmarks/data/djs_guide_test.jsonl"]),
         ("djs", "test2", "docs", ev / "djs-guide/corpus", [ROOT / "benchmarks/data/djs_guide_test2.jsonl"]),
-        ("pycord", "dev", "docs", ev / "pycord-guide/corpus", [ev / "pycord-guide/questions_dev.jsonl"]),
-        ("pycord", "test", "docs", ev / "pycord-guide/corpus", [ev / "pycord-guide/questions_test.jsonl"]),
+        ("pycord", "dev", "docs", PYCORD / "corpus", [ROOT / "benchmarks/data/pycord_guide_dev.jsonl"]),
+        ("pycord", "test", "docs", PYCORD / "corpus", [ROOT / "benchmarks/data/pycord_guide_test.jsonl"]),
         ("squad", "dev", "squad", ev / "squad/corpus", [ev / "squad/dev.jsonl"]),
         ("squad", "test", "squad", ev / "squad/corpus", [ev / "squad/test.jsonl"]),
     ]

@@ -35,7 +35,7 @@ K = 10
 @dataclass(frozen=True)
 class Corpus:
     name: str
-    folder: str  # under <shared>/eval
+    folder: str  # under <shared>/eval, or "@/..." in this repository
     splits: tuple[tuple[str, tuple[str, ...]], ...]  # (split name, question files: "@/..." = in this repo)
 
 
@@ -58,12 +58,20 @@ CORPORA = (
     ),
     Corpus(
         "pycord-guide",
-        "pycord-guide",
-        (("dev", ("questions_dev.jsonl",)), ("test", ("questions_test.jsonl",))),
+        "@/benchmarks/data/pycord-guide",
+        (
+            ("dev", ("@/benchmarks/data/pycord_guide_dev.jsonl",)),
+            ("test", ("@/benchmarks/data/pycord_guide_test.jsonl",)),
+        ),
     ),
     Corpus("squad", "squad", (("dev", ("dev.jsonl",)), ("test", ("test.jsonl",)))),
     Corpus("scifact", "scifact", (("test", ("questions.jsonl",)),)),
 )
+
+
+def corpus_root(eval_dir: Path, corpus: Corpus) -> Path:
+    """The folder holding a corpus's ``corpus/`` (under the shared eval folder, or in this repository)."""
+    return ROOT / corpus.folder[2:] if corpus.folder.startswith("@/") else eval_dir / corpus.folder
 
 
 _LEAKS = re.compile(
@@ -105,7 +113,7 @@ class HitAudit:
 
 
 def _question_file(eval_dir: Path, corpus: Corpus, name: str) -> Path:
-    return ROOT / name[2:] if name.startswith("@/") else eval_dir / corpus.folder / name
+    return ROOT / name[2:] if name.startswith("@/") else corpus_root(eval_dir, corpus) / name
 
 
 @dataclass(frozen=True)
@@ -329,7 +337,7 @@ def run_corpus(
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on its logger when imported
 
-    corpus_dir = eval_dir / corpus.folder / "corpus"
+    corpus_dir = corpus_root(eval_dir, corpus) / "corpus"
     splits = [
         (name, [q for f in files for q in load_questions(_question_file(eval_dir, corpus, f))][:limit])
         for name, files in corpus.splits
@@ -418,8 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     for corpus in CORPORA:
         if args.only and corpus.name != args.only:
             continue
-        if not (eval_dir / corpus.folder / "corpus").is_dir():
-            print(f"Skipping {corpus.name}: {eval_dir / corpus.folder / 'corpus'} not found.")
+        if not (corpus_root(eval_dir, corpus) / "corpus").is_dir():
+            print(f"Skipping {corpus.name}: {corpus_root(eval_dir, corpus) / 'corpus'} not found.")
             continue
         run_corpus(corpus, eval_dir, embedder, args.limit, run, keep=args.store)
         if out is not None:  # write after each corpus so a long run keeps what it measured

@@ -53,8 +53,11 @@ W_HEADING_COVERAGE = 2.0
 # (benchmarks/data/djs_guide_dev2.jsonl) and chat spellings of stopwords ("whats", "dont") stopped counting as
 # words no passage uses: abstention on the guide's dev near misses 0.773 -> 0.818, the fixture site's 0.818 ->
 # 0.909, every dev set still answering >= 0.96 of its answerable questions.
+# Refitted again (30 Nov, evening) with a sixth dev set, the Pycord guide (benchmarks/data/pycord_guide_dev.jsonl,
+# 60 questions written from its pages by a writer who never ran the system): its answerable questions score
+# lower, so keeping 95% of them answered moves the cut from 0.79 to 0.65 (W_UNKNOWN unchanged).
 W_UNKNOWN = -10.0
-BIAS = -0.79
+BIAS = -0.65
 CONFIDENCE_THRESHOLD = 0.5
 # The score shown is logistic(SLOPE * z), z being the blend above (bias included): the threshold stays at z = 0
 # and no order changes, but the number means something. Fitted (0.05-1.5 tried) for the log-likelihood of "the
