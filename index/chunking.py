@@ -286,13 +286,20 @@ def _lead_ins_forward(passages: list[list[_Run]]) -> list[list[_Run]]:
 
 
 def _clip_lines(text: str, b: Block, start: int, end: int) -> Block:
-    """A code block cut by the passage names the source lines of its piece (code lines map one to one)."""
-    if b.kind != "code" or b.lines == (0, 0) or (b.start >= start and b.end <= end):
+    """A code block or table cut by the passage names the source lines of its piece: code lines map one to one;
+    a table's rows too, after the delimiter row under its header (``|---|``), which is not text."""
+    if b.kind not in ("code", "table") or b.lines == (0, 0) or (b.start >= start and b.end <= end):
         return b
-    a = max(b.start, start)
-    first = b.lines[0] + text.count("\n", b.start, a)
-    last = first + text.count("\n", a, min(b.end, end))
-    return replace(b, lines=(first, last))
+    a, z = max(b.start, start), min(b.end, end)
+    first_row = text.count("\n", b.start, a)
+    last_row = first_row + text.count("\n", a, z)
+    if b.kind == "code":
+        return replace(b, lines=(b.lines[0] + first_row, b.lines[0] + last_row))
+
+    def line(row: int) -> int:
+        return b.lines[0] + row + (1 if row >= 1 else 0)
+
+    return replace(b, lines=(line(first_row), min(line(last_row), b.lines[1])))
 
 
 def _within_window(text: str, passages: list[list[_Run]]) -> list[list[_Run]]:

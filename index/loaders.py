@@ -74,10 +74,53 @@ def decode(data: bytes) -> str | None:
     return decode_report(data)[0]
 
 
+# Files a documentation site keeps beside its pages that are never documents: skipped without a warning each.
+ASSET_SUFFIXES = frozenset(
+    [
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".svg",
+        ".webp",
+        ".ico",
+        ".bmp",
+        ".avif",
+        ".mp4",
+        ".webm",
+        ".mp3",
+        ".wav",
+        ".ogg",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".otf",
+        ".eot",
+        ".css",
+        ".scss",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".tsx",
+        ".jsx",
+        ".json",
+        ".yml",
+        ".yaml",
+        ".toml",
+        ".lock",
+        ".map",
+        ".zip",
+        ".gz",
+    ]
+)
+
+
 def iter_corpus_files(corpus: Path) -> Iterator[tuple[Path, str]]:
     """(path, source) for each candidate file, sorted; never leaves the corpus folder. Files of an unknown
     type are skipped with a warning naming them."""
     root = corpus.resolve()
+    assets = 0
     for path in sorted(corpus.rglob("*")):
         rel = path.relative_to(corpus)
         if any(p.startswith(".") for p in rel.parts):
@@ -91,11 +134,17 @@ def iter_corpus_files(corpus: Path) -> Iterator[tuple[Path, str]]:
         if not real.is_file():
             continue
         if path.suffix.lower() not in SUFFIXES:
+            if path.suffix.lower() in ASSET_SUFFIXES:
+                assets += 1  # a site's images, styles and scripts: counted below, not named one by one
+                log.debug("skipping %s: not a document", rel.as_posix())
+                continue
             log.warning(
                 "skipping %s: unknown file type (quotebot reads %s)", rel.as_posix(), ", ".join(SUFFIXES)
             )
             continue
         yield path, rel.as_posix()
+    if assets:
+        log.info("skipped %d image, style, script and data file(s) beside the documents", assets)
 
 
 def load_document(path: Path, source: str) -> Document | Skipped:

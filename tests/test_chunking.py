@@ -319,3 +319,20 @@ def test_a_heading_with_nothing_under_it_is_no_passage():
     assert [p.ordinal for p in passages] == [0, 1]
     only = read_markdown("q.md", "# Page\n\n## Just a heading\n")
     assert [p.text for p in chunk_document(only)] == ["Just a heading"]
+
+
+def test_pieces_of_a_long_table_name_their_own_source_lines():
+    rows = "\n".join(
+        f"| row {i} name with several words here | value {i} with more words |" for i in range(60)
+    )
+    src = f"# T\n\n| Name | Value |\n|---|---|\n{rows}\n"
+    d = read_markdown("t.md", src)
+    source = src.split("\n")
+    passages = chunk_document(d)
+    assert len(passages) > 2
+    for p in passages:
+        table = next(b for b in p.blocks if b.kind == "table")
+        text_rows = p.text[table.start : table.end].split("\n")
+        first, last = table.lines
+        assert source[first - 1].startswith("| " + text_rows[0].split(" | ")[0])
+        assert source[last - 1].startswith("| " + text_rows[-1].split(" | ")[0])

@@ -473,3 +473,19 @@ def test_a_prose_line_that_starts_with_import_is_not_an_mdx_import():
     assert "We then import os and dotenv." in doc.text
     assert all(f"Paragraph number {n} stays." in doc.text for n in range(45))
     assert "Tabs" not in doc.text and "TabItem" not in doc.text and "export" not in doc.text
+
+
+def test_a_sites_images_and_styles_are_counted_not_named(tmp_path, caplog):
+    """A docs folder keeps hundreds of images beside its pages: one line counts them; a file that might be a
+    document of an unread format (.rst, .pdf) is still named."""
+    (tmp_path / "a.md").write_text("# A\n\nAlpha text here.\n")
+    for n in range(30):
+        (tmp_path / f"img{n}.png").write_bytes(b"\x89PNG")
+    (tmp_path / "site.css").write_text("body {}")
+    (tmp_path / "guide.rst").write_text("Guide\n=====\n")
+    with caplog.at_level("INFO"):
+        docs, _ = load_corpus(tmp_path)
+    assert [d.source for d in docs] == ["a.md"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [next(w for w in warnings if "guide.rst" in w)]
+    assert any("skipped 31 image, style, script and data file(s)" in r.getMessage() for r in caplog.records)
