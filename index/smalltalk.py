@@ -167,6 +167,22 @@ _CONVERSATIONAL = frozenset(
         "helpful",
         "hope",
         "well",
+        # asking for attention or testing the bot ("can you help me?", "anyone here?", "test", "ping")
+        "can",
+        "could",
+        "anyone",
+        "anybody",
+        "someone",
+        "somebody",
+        "here",
+        "there",
+        "one",
+        "quick",
+        "question",
+        "test",
+        "testing",
+        "ping",
+        "pong",
     ]
 )
 # Words that carry no request of their own and may stand beside conversational ones ("thanks for the help",

@@ -95,6 +95,10 @@ def test_an_faq_heading_lifts_its_code_answer(docs_retriever):
         "nvm figured it out lol",
         "ty that fixed it!!",
         "hope everyone is doing well",
+        "can you help me?",
+        "anyone here?",
+        "ping",
+        "nice one",
     ],
 )
 def test_chit_chat_abstains(docs_retriever, message):
