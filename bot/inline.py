@@ -22,8 +22,8 @@ from collections.abc import Sequence
 
 from .escaping import ZWSP, inline_code, link_target
 
-MARKERS = {"b": "**", "i": "*", "s": "~~"}
-ORDER = {"link": -1, "b": 0, "i": 1, "s": 2, "code": 3}
+MARKERS = {"u": "__", "b": "**", "i": "*", "s": "~~"}
+ORDER = {"link": -2, "u": -1, "b": 0, "i": 1, "s": 2, "code": 3}
 
 # A span over the quote text: (start, end, style), or (start, end, "link", address) for a link.
 Span = tuple[int, int, str] | tuple[int, int, str, str]
@@ -34,7 +34,7 @@ def emit_line(text: str, tokens: Sequence[str], lo: int, hi: int, spans: Sequenc
     """``text[lo:hi]`` (one line) as escaped markdown with its styles, every marker closed by ``hi``."""
     if lo >= hi:
         return ""
-    wanted: dict[str, list[tuple[int, int]]] = {"b": [], "i": [], "s": [], "code": []}
+    wanted: dict[str, list[tuple[int, int]]] = {"u": [], "b": [], "i": [], "s": [], "code": []}
     linked: list[tuple[int, int, str]] = []
     for span in spans:
         a, b, style = max(span[0], lo), min(span[1], hi), span[2]
@@ -48,11 +48,15 @@ def emit_line(text: str, tokens: Sequence[str], lo: int, hi: int, spans: Sequenc
         return "".join(tokens[lo:hi])
     code = [(a, b) for a, b in _merge(wanted["code"]) if text[a:b].strip()]
     bare = [(a, b) for a, b in code if "*" in text[a:b] or "~" in text[a:b]]
+    # an underline cannot hold inline code with an underscore either ("__a `__init__` b__" closes inside it)
+    bare_u = [(a, b) for a, b in code if any(c in text[a:b] for c in "*~_")]
     items: list[_Item] = [(a, b, "code", "") for a, b in code]
     starts = [a for a, _ in code]
-    for style in ("b", "i", "s"):
+    for style in ("u", "b", "i", "s"):
         widened = _merge([_widen(a, b, code, starts) for a, b in wanted[style]])
-        items += [(a, b, style, "") for a, b in _trim(text, _subtract(widened, bare))]
+        items += [
+            (a, b, style, "") for a, b in _trim(text, _subtract(widened, bare_u if style == "u" else bare))
+        ]
     link_end = lo  # links never overlap (a link cannot hold a link): a later overlapping one stays plain
     for la, lb, href in sorted(linked):
         if _widen(la, lb, code, starts) != (la, lb):  # an end inside inline code: no link inside code

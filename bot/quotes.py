@@ -6,7 +6,8 @@ The quote text is exact; only its presentation is built here, from the quote's b
   links (``[text](<url>)``, to the absolute address the retriever resolved; see `inline`);
 - a heading is a bold line; a code block is a fenced block with its language, its lines verbatim except for
   the zero-width spaces of `escaping.code_safe` (no fence can be closed from inside, no mention forms);
-- the focus: prose in bold (merged with the page's own bold), a code block marked by a ``▶`` line.
+- the focus: prose in bold and underlined (the page's own bold is bold alone), a code block marked by a ``▶``
+  line.
 
 Inline styles are emitted per display line by `inline.emit_line` (properly nested, closed by the line's end).
 
@@ -130,7 +131,8 @@ class _Layout:
                 place(seg.start, seg.end, "b", first, last)
             elif bold_focus and self.focus is not None:
                 a, b = max(self.focus[0], seg.start), min(self.focus[1], seg.end)
-                if a < b:
+                if a < b:  # bold and underlined: the page's own bold is bold alone
+                    place(a, b, "u", first, last)
                     place(a, b, "b", first, last)
 
     # -- one display line --------------------------------------------------------------------------------

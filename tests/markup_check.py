@@ -18,6 +18,7 @@ ELLIPSIS = "\u2026"
 _ESCAPE = re.compile(r"\\([^0-9A-Za-z\s])")
 _STRONG = re.compile(r"\*\*([\s\S]+?)\*\*(?!\*)")
 _EM = re.compile(r"\*(?=\S)((?:\*\*|\\[\s\S]|\s+(?:\\[\s\S]|[^\s\*\\]|\*\*)|[^\s\*\\])+?)\*(?!\*)")
+_UNDER = re.compile(r"__([\s\S]+?)__(?!_)")
 _DEL = re.compile(r"~~([\s\S]+?)~~(?!_)")
 _CODE = re.compile(r"(`+)([\s\S]*?[^`])\1(?!`)")
 _TEXT = re.compile(r"[\s\S]+?(?=[^0-9A-Za-z\s\u00c0-\uffff]|\n\n| {2,}\n|\w+:\S|$)")
@@ -71,7 +72,7 @@ def inline_nodes(s: str, links: list[tuple[str, str]] | None = None) -> list[tup
             out += inline_nodes(best[0].group(1), links)
             i = best[0].end()
             continue
-        m = _DEL.match(s, i)
+        m = _UNDER.match(s, i) or _DEL.match(s, i)
         if m:
             out += inline_nodes(m.group(1), links)
             i = m.end()

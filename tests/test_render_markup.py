@@ -135,7 +135,7 @@ def test_faq_attribution_has_the_section_path_file_lines_and_a_safe_link() -> No
     check_markup(quote, hit.quote)
 
 
-def test_prose_focus_is_bold_and_keeps_the_pages_own_styles() -> None:
+def test_prose_focus_is_bold_underlined_and_keeps_the_pages_own_styles() -> None:
     doc, passages = read("faq/bot.md", FAQ)
     p = next(p for p in passages if "gateway" in p.text)
     a = p.text.index("An intent")
@@ -143,7 +143,8 @@ def test_prose_focus_is_bold_and_keeps_the_pages_own_styles() -> None:
     md = description_of(hit)
     check_markup(md, hit.quote)
     assert "**What is a *gateway* intent?**" in md  # a heading is a bold line, its italics kept inside
-    assert "> **An intent is a ~~permission~~ subscription to events.**" in md  # quote block, focus bold
+    # quote block; the focus bold and underlined, so that it differs from the page's own bold
+    assert "> __**An intent is a ~~permission~~ subscription to events.**__" in md
     assert "```python\nimport discord\nintents = discord.Intents.default()\n```" in md
     assert "\u25b6" not in md  # the focus is prose, not the code
 
@@ -249,7 +250,7 @@ def test_crossing_and_adjacent_styles_nest_and_stay_apart() -> None:
 def test_inline_code_with_asterisks_stays_outside_bold() -> None:
     t = "Pass **kwargs to the call."
     out = render_markup(t, para(t, ("**kwargs", "code")), 99, (0, len(t)))
-    assert out == "**Pass** `**kwargs` **to the call.**"
+    assert out == "__**Pass**__ `**kwargs` __**to the call.**__"
     assert visible_line(out) == t
 
 
@@ -543,3 +544,22 @@ def test_generated_context_views_respect_limits(hits: list[Hit]) -> None:
     for embed, p in zip(rendered.embeds, passages, strict=True):
         if embed.description:
             check_markup(embed.description, p.text)
+
+
+def test_the_pages_own_bold_is_not_the_focus() -> None:
+    src = "# Page\n\n## Setup\n\n**Back up your saves first.** Then run the installer. It asks for the game folder.\n"
+    doc, passages = read("setup.md", src)
+    p = passages[0]
+    a = p.text.index("Then run")
+    hit = hit_of(p, (a, p.text.index("installer.") + len("installer.")))
+    md = description_of(hit)
+    check_markup(md, hit.quote)
+    assert "**Back up your saves first.**" in md and "__**Back up" not in md
+    assert "__**Then run the installer.**__" in md
+
+
+def test_inline_code_with_underscores_stays_outside_the_focus_underline() -> None:
+    t = "Define __init__ on the class to set it up."
+    out = render_markup(t, para(t, ("__init__", "code")), 99, (0, len(t)))
+    assert out == "**__Define__ `__init__` __on the class to set it up.__**"
+    assert visible_line(out) == t
