@@ -183,8 +183,10 @@ class QuoteBot(commands.Bot):
 
         return await self.off_loop(work)
 
-    async def context(self, passage_id: str) -> tuple[Passage | None, Passage | None, Passage | None]:
-        return await self.off_loop(self.retriever.context, passage_id)
+    async def context(
+        self, passage_id: str, span: tuple[int, int] | None = None
+    ) -> tuple[Passage | None, Passage | None, Passage | None]:
+        return await self.off_loop(self.retriever.context, passage_id, span)
 
     async def resolve_source(self, value: str) -> SourceInfo:
         return await self.off_loop(self.retriever.resolve_source, value)

@@ -2,7 +2,8 @@
 
 - More:    ``qb:more:{asker}:{offset}:{k}``  the next ``k`` quotes after ``offset``; the question is read
            back from the message content (``render.question_line``).
-- Context: ``qb:ctx:{asker}:{passage_id}``  the passages before and after the top quote (no model call).
+- Context: ``qb:ctx:{asker}:{passage_id}[:{first}-{last}]``  the passages before and after the top quote (a grown
+  quote names its first and last passages; no model call).
 - Share:   ``qb:share:{asker}``              re-posts a private answer publicly, attributed to the asker.
 
 Only the asker may press them; anyone else gets an ephemeral refusal.
@@ -81,17 +82,23 @@ class MoreButton(
             await send_error(interaction, error)
 
 
+def context_id(asker_id: int, passage_id: str, span: tuple[int, int] | None) -> str:
+    """The Context button's id: the top quote's passage, and its first and last passages when it was grown."""
+    tail = f":{span[0]}-{span[1]}" if span is not None else ""
+    return f"qb:ctx:{asker_id}:{passage_id}{tail}"
+
+
 class ContextButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"qb:ctx:(?P<asker>\d{1,20}):(?P<passage>[\w.\-]{1,80})",
+    template=r"qb:ctx:(?P<asker>\d{1,20}):(?P<passage>[\w.\-]{1,80})(?::(?P<first>\d{1,6})-(?P<last>\d{1,6}))?",
 ):
-    def __init__(self, asker_id: int, passage_id: str) -> None:
-        self.asker_id, self.passage_id = asker_id, passage_id
+    def __init__(self, asker_id: int, passage_id: str, span: tuple[int, int] | None = None) -> None:
+        self.asker_id, self.passage_id, self.span = asker_id, passage_id, span
         super().__init__(
             discord.ui.Button(
                 label="Context",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"qb:ctx:{asker_id}:{passage_id}",
+                custom_id=context_id(asker_id, passage_id, span),
             )
         )
 
@@ -99,7 +106,8 @@ class ContextButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
     ) -> ContextButton:
-        return cls(int(match["asker"]), match["passage"])
+        span = (int(match["first"]), int(match["last"])) if match["first"] is not None else None
+        return cls(int(match["asker"]), match["passage"], span)
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         return await _only_asker(interaction, self.asker_id)
@@ -109,7 +117,7 @@ class ContextButton(
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
             interaction.extras["ephemeral"] = True
-            before, this, after = await bot.context(self.passage_id)
+            before, this, after = await bot.context(self.passage_id, self.span)
             rendered = render.render_context(before, this, after)
             await interaction.edit_original_response(content=rendered.content, embeds=rendered.embeds)
         except Exception as error:  # noqa: BLE001
@@ -159,11 +167,12 @@ def answer_view(
     if answer.answered and len(answer.hits) >= k:
         view.add_item(MoreButton(asker_id, offset + k, k))
     if answer.hits:
-        custom_id = f"qb:ctx:{asker_id}:{answer.hits[0].passage_id}"
+        top = answer.hits[0]
+        custom_id = context_id(asker_id, top.passage_id, top.span)
         if len(
             custom_id
         ) <= render.CUSTOM_ID_LIMIT and ContextButton.__discord_ui_compiled_template__.fullmatch(custom_id):
-            view.add_item(ContextButton(asker_id, answer.hits[0].passage_id))
+            view.add_item(ContextButton(asker_id, top.passage_id, top.span))
     if private and answer.hits:
         view.add_item(ShareButton(asker_id))
     return view if view.children else None

@@ -238,8 +238,11 @@ class Retriever:
     def passage_count(self) -> int:
         return len(self._current().passages)
 
-    def context(self, passage_id: str) -> tuple[Passage | None, Passage | None, Passage | None]:
-        """The passages before and after ``passage_id`` in its document (no model call).
+    def context(
+        self, passage_id: str, span: tuple[int, int] | None = None
+    ) -> tuple[Passage | None, Passage | None, Passage | None]:
+        """The passages before and after ``passage_id`` in its document (no model call); with ``span`` (a grown
+        quote's first and last ordinals, ``Hit.span``), the quote itself and the passages around all of it.
 
         An id from an older version of the document resolves to the passage now at the same ordinal."""
         state = self._current()
@@ -253,10 +256,22 @@ class Retriever:
                 return None, None, None
             row = match[0]
         rows = state.by_doc[state.doc_of(row)]
-        pos = rows.index(row)
-        before = self._linked(state.passage(rows[pos - 1])) if pos > 0 else None
-        after = self._linked(state.passage(rows[pos + 1])) if pos + 1 < len(rows) else None
-        return before, self._linked(state.passage(row)), after
+        lo = hi = rows.index(row)
+        this = state.passage(row)
+        if span is not None:
+            ordinals = [int(state.numbers[r, 0]) for r in rows]
+            if span[0] in ordinals and span[1] in ordinals and span[0] <= ordinals[lo] <= span[1]:
+                first, last = ordinals.index(span[0]), ordinals.index(span[1])
+                try:
+                    joined = assemble.join([state.passage(r) for r in rows[first : last + 1]])
+                except ValueError:  # the document changed since: the passage alone
+                    joined = None
+                if joined is not None:
+                    lo, hi = first, last
+                    this = replace(joined, passage_id=this.passage_id, ordinal=this.ordinal)
+        before = self._linked(state.passage(rows[lo - 1])) if lo > 0 else None
+        after = self._linked(state.passage(rows[hi + 1])) if hi + 1 < len(rows) else None
+        return before, self._linked(this), after
 
     def _linked(self, p: Passage) -> Passage:
         """``p`` with its links' addresses made absolute (or dropped), as in a `Hit`."""
@@ -508,6 +523,7 @@ class Retriever:
             url=url,
             blocks=links.resolve_links(p.blocks, p.source, p.page_url, self.settings.source_url),
             markup=p.markup,
+            span=(int(state.numbers[rows[0], 0]), int(state.numbers[rows[-1], 0])) if len(rows) > 1 else None,
         )
 
 

@@ -120,3 +120,23 @@ def test_a_section_cut_in_two_is_quoted_whole(docs_retriever):
     # what the first quote took in is not quoted again
     for other in answer.hits[1:]:
         assert other.quote not in hit.quote
+
+
+def test_context_of_a_grown_quote_is_around_all_of_it(docs_retriever):
+    """The Context button of a grown quote shows the quote whole and the passages before and after all of it."""
+    docs = {d.source: d for d in load_corpus(DOCS)[0]}
+    hit = docs_retriever.search("how do i stop listening to a hook later on", 3).hits[0]
+    assert hit.span is not None and hit.span[0] < hit.span[1]
+    before, this, after = docs_retriever.context(hit.passage_id, hit.span)
+    assert this is not None and this.text == hit.quote
+    text = docs[hit.source].text
+    for neighbour in (before, after):
+        if neighbour is not None:
+            assert neighbour.text in text and neighbour.text not in hit.quote
+    if before is not None:
+        assert text.index(before.text) + len(before.text) <= text.index(hit.quote)
+    if after is not None:
+        assert text.index(after.text) >= text.index(hit.quote) + len(hit.quote)
+    # without the span (an old button), the lead passage alone and its neighbours
+    _, lead, _ = docs_retriever.context(hit.passage_id)
+    assert lead is not None and lead.text in hit.quote and lead.text != hit.quote

@@ -152,3 +152,23 @@ async def test_everyone_in_a_question_is_escaped_and_never_pings(fake: FakeDisco
     assert RAW_MENTION.search(all_text(message)) is None
     assert "@\u200beveryone" in message["content"]
     assert render.read_question(message["content"]) == question
+
+
+async def test_context_of_a_grown_quote_shows_all_of_it(
+    fake: FakeDiscord, docs_retriever: Any, docs_settings: Any
+) -> None:
+    """A quote grown over two passages of one section (index/assemble.py): its Context button names both, and
+    the context shows the whole quote and what is around it, not the quote's own second half as "After"."""
+    import re
+
+    async with running_bot(fake, docs_retriever, docs_settings):
+        _, message = await ask(fake, "how do i stop listening to a hook later on")
+        assert "sub.off();" in message["embeds"][0]["description"]
+        button = fake.find_button(message, label="Context")
+        assert re.fullmatch(r"qb:ctx:\d+:[\w.\-]+:\d+-\d+", button["custom_id"])
+        click = await fake.click(message, label="Context", user_id=fake.user_id)
+        context = await fake.wait_answer(click, timeout=30)
+    quoted = next(e for e in context["embeds"] if e["title"].startswith("Quoted passage"))
+    assert "sub.off();" in quoted["description"]
+    others = [e for e in context["embeds"] if not e["title"].startswith("Quoted passage")]
+    assert all("sub.off();" not in e["description"] for e in others)

@@ -50,6 +50,12 @@ async def test_buttons_parse_their_state_back_from_the_custom_id() -> None:
     parsed_ctx = await ContextButton.from_custom_id(
         None, ctx.item, ContextButton.__discord_ui_compiled_template__.fullmatch(ctx.custom_id)
     )
-    assert (parsed_ctx.asker_id, parsed_ctx.passage_id) == (42, "abc-def-00001")
+    assert (parsed_ctx.asker_id, parsed_ctx.passage_id, parsed_ctx.span) == (42, "abc-def-00001", None)
+    grown = ContextButton(42, "abc-def-00003", (2, 4))  # a quote grown over passages 2 to 4
+    assert grown.custom_id == "qb:ctx:42:abc-def-00003:2-4"
+    parsed_grown = await ContextButton.from_custom_id(
+        None, grown.item, ContextButton.__discord_ui_compiled_template__.fullmatch(grown.custom_id)
+    )
+    assert (parsed_grown.passage_id, parsed_grown.span) == ("abc-def-00003", (2, 4))
     share = ShareButton(42)
     assert share.custom_id == "qb:share:42"
