@@ -319,7 +319,8 @@ def sources(
         out.print("Nothing is indexed yet: run `quotebot index`.")
     for s in items:
         out.print(
-            Text(f"{s.title}", style="bold"), Text(f" — {s.source} ({s.passages} passages)", style="dim")
+            Text(f"{s.title}", style="bold"),
+            Text(f" — {s.source} ({s.passages} passage{'' if s.passages == 1 else 's'})", style="dim"),
         )
 
 

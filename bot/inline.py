@@ -48,8 +48,8 @@ def emit_line(text: str, tokens: Sequence[str], lo: int, hi: int, spans: Sequenc
         return "".join(tokens[lo:hi])
     code = [(a, b) for a, b in _merge(wanted["code"]) if text[a:b].strip()]
     bare = [(a, b) for a, b in code if "*" in text[a:b] or "~" in text[a:b]]
-    # an underline cannot hold inline code with an underscore either ("__a `__init__` b__" closes inside it)
-    bare_u = [(a, b) for a, b in code if any(c in text[a:b] for c in "*~_")]
+    # an underline cannot hold inline code with a double underscore ("__a `__init__` b__" closes inside it)
+    bare_u = [(a, b) for a, b in code if "__" in text[a:b]]
     items: list[_Item] = [(a, b, "code", "") for a, b in code]
     starts = [a for a, _ in code]
     for style in ("u", "b", "i", "s"):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from index.models import SECTION_SEP, Answer, Hit, Passage, SourceInfo
+from index.models import SECTION_SEP, Answer, Hit, Passage, SourceInfo, lines_location
 
 from .escaping import ELLIPSIS, ZWSP, clip, clip_plain, escape, escape_tokens, masked_link, safe_url, unescape
 from .quotes import render_markup, slice_blocks
@@ -269,10 +269,6 @@ def render_quote_card(hit: Hit) -> str:
     """/quote: the focus (a code focus as a fenced block), then
     '— Title › Section · source, location' and a link to the page when its address is known."""
     where = section_path(hit.title, hit.section) if hit.section else (clip(hit.title, 200) or "Untitled")
-    attribution = f"\u2014 **{where}** \u00b7 {clip(hit.source, 300)}, {clip(hit.location, 100)}"
-    link = masked_link("page", hit.url)
-    if link:
-        attribution += f" \u00b7 {link}"
     a, b = hit.focus or (0, len(hit.quote))
     a, b = max(0, a), min(len(hit.quote), b)
     while a < b and hit.quote[a].isspace():
@@ -284,6 +280,14 @@ def render_quote_card(hit: Hit) -> str:
     for blk in hit.blocks if hit.markup else ():
         if blk.kind == "code" and blk.start < b and a < blk.end:  # code is quoted whole lines or not at all
             a, b = min(a, blk.start), max(b, blk.end)
+    # the lines of what is quoted, not of the whole passage (a page's lines; a plain text's paragraphs)
+    location = (
+        hit.markup and lines_location([k for k in hit.blocks if k.start < b and a < k.end])
+    ) or hit.location
+    attribution = f"\u2014 **{where}** \u00b7 {clip(hit.source, 300)}, {clip(location, 100)}"
+    link = masked_link("page", hit.url)
+    if link:
+        attribution += f" \u00b7 {link}"
     quote = quote_markdown(
         hit.quote[a:b],
         CONTENT_LIMIT - len(attribution) - 1,

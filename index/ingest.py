@@ -355,7 +355,8 @@ def index_corpus(
     t0 = time.perf_counter()
     corpus = Path(settings.corpus_dir)
     if not corpus.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {corpus}")
+        what = "is a file, not a folder" if corpus.is_file() else "not found"
+        raise FileNotFoundError(f"corpus folder {what}: {corpus}")
     embedder = embedder or load_embedder()  # lazy: loads only if something is embedded
     own = store is None
     if rebuild:

@@ -175,7 +175,8 @@ def load_document(path: Path, source: str) -> Document | Skipped:
 def load_corpus(corpus: Path) -> tuple[list[Document], list[Skipped]]:
     """Every readable document under ``corpus``; skipped files are logged with a warning naming them."""
     if not corpus.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {corpus}")
+        what = "is a file, not a folder" if corpus.is_file() else "not found"
+        raise FileNotFoundError(f"corpus folder {what}: {corpus}")
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for path, source in iter_corpus_files(corpus):

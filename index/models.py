@@ -9,6 +9,7 @@ reading text, so it is verbatim: the same words in the same order as the source,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -66,6 +67,15 @@ class Block:
         return replace(self, start=a - delta, end=b - delta, styles=styles)
 
 
+def lines_location(blocks: Sequence[Block]) -> str:
+    """ "line 12" or "lines 12–19": the source lines of ``blocks`` (in order), or "" when they have none."""
+    lines = [b.lines for b in blocks if b.lines != (0, 0)]
+    if not lines:
+        return ""
+    first, last = lines[0][0], lines[-1][1]
+    return f"line {first}" if first == last else f"lines {first}\u2013{last}"
+
+
 @dataclass(frozen=True)
 class Document:
     """A corpus file read into its reading text and blocks.
@@ -117,10 +127,9 @@ class Passage:
 
     @property
     def location(self) -> str:
-        lines = [b.lines for b in self.blocks if b.lines != (0, 0)]
+        lines = lines_location(self.blocks)
         if self.markup and lines:
-            first, last = lines[0][0], lines[-1][1]
-            return f"line {first}" if first == last else f"lines {first}\u2013{last}"
+            return lines
         if self.first_paragraph == self.last_paragraph:
             return f"paragraph {self.first_paragraph} of {self.paragraph_count}"
         return f"paragraphs {self.first_paragraph}\u2013{self.last_paragraph} of {self.paragraph_count}"

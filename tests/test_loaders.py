@@ -111,6 +111,9 @@ def test_ids_and_versions_are_deterministic(tmp_path):
 def test_missing_corpus_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="corpus folder not found"):
         load_corpus(tmp_path / "nope")
+    (tmp_path / "page.md").write_text("# Page\n\nText.\n")
+    with pytest.raises(FileNotFoundError, match="corpus folder is a file, not a folder"):
+        load_corpus(tmp_path / "page.md")
 
 
 def test_a_stray_bad_byte_in_utf8_replaces_only_that_byte(tmp_path, caplog):

@@ -250,7 +250,7 @@ def test_crossing_and_adjacent_styles_nest_and_stay_apart() -> None:
 def test_inline_code_with_asterisks_stays_outside_bold() -> None:
     t = "Pass **kwargs to the call."
     out = render_markup(t, para(t, ("**kwargs", "code")), 99, (0, len(t)))
-    assert out == "__**Pass**__ `**kwargs` __**to the call.**__"
+    assert out == "__**Pass** `**kwargs` **to the call.**__"
     assert visible_line(out) == t
 
 
@@ -563,3 +563,22 @@ def test_inline_code_with_underscores_stays_outside_the_focus_underline() -> Non
     out = render_markup(t, para(t, ("__init__", "code")), 99, (0, len(t)))
     assert out == "**__Define__ `__init__` __on the class to set it up.__**"
     assert visible_line(out) == t
+
+
+def test_a_focus_of_inline_code_alone_is_still_underlined() -> None:
+    t = "validation.nav.absolute_links"
+    out = render_markup(t, para(t, (t, "code")), 99, (0, len(t)))
+    assert out == "__**`validation.nav.absolute_links`**__"
+    assert visible_line(out) == t
+
+
+def test_quote_card_names_the_lines_of_what_it_quotes() -> None:
+    """/quote quotes the focus alone, so its attribution names the focus's lines, not the whole passage's."""
+    src = "# Page\n\n## Setup\n\nFirst paragraph of the setup.\n\nSecond paragraph, the answer.\n\nThird paragraph.\n"
+    doc, passages = read("setup.md", src)
+    p = passages[0]
+    a = p.text.index("Second")
+    hit = hit_of(p, (a, a + len("Second paragraph, the answer.")))
+    assert hit.location == "lines 3\u20139"
+    card = render.render_quote_card(hit)
+    assert card.endswith("setup.md, line 7")

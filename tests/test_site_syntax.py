@@ -49,10 +49,41 @@ def test_icons_marks_keys_abbreviations_and_templates():
     ]
 
 
-def test_code_fences_are_never_rewritten():
-    body = '/// note\n{* x.py *}\n--8<-- "a.md"\n::: a.b\n    options:\nx == y ==z\n///'
+def test_code_is_never_rewritten_but_include_lines_in_fences_go():
+    body = "/// note\n::: a.b\n    options:\nx == y ==z\nprint('==done==')\n{% for p in pages %}\n///"
     doc = read_markdown("p.md", f"# Page\n\n```text\n{body}\n```\n")
     assert blocks_of(doc) == [("code", body)]
+    # a file the site generator includes into the fence: not code a reader of our quote could see
+    doc = read_markdown(
+        "p.md", '# Page\n\n```py\n{!> ../../docs_src/app.py!}\n--8<-- "x.py"\nprint(1)\n```\n'
+    )
+    assert blocks_of(doc) == [("code", "print(1)")]
+
+
+def test_indented_code_block_quoted_code_and_prose_keep_their_equal_signs():
+    src = (
+        "# Page\n\nCompare with count==3 and total==10 here.\n\n    if x==1 and y==2:\n        pass\n"
+        "    {% for p in pages %}\n\n> ```py\n> a==1 or b==2\n> ```\n"
+    )
+    doc = read_markdown("p.md", src)
+    kinds = blocks_of(doc)
+    assert ("paragraph", "Compare with count==3 and total==10 here.") in kinds
+    assert ("code", "if x==1 and y==2:\n    pass\n{% for p in pages %}") in kinds
+    assert "a==1 or b==2" in doc.text
+
+
+def test_api_headings_click_directives_and_autorefs():
+    src = (
+        "# Plugins\n\n#### ::: mkdocs.plugins.event_priority\n    options:\n        heading_level: 4\n\n"
+        "Set the priority of an event.\n\n::: mkdocs-click\n    :module: mkdocs.__main__\n    :command: cli\n\n"
+        "See [File][mkdocs.structure.files.File] and [`mkdocs.exceptions.PluginError`][] and [kept][ref].\n\n"
+        "[ref]: https://example.org/ref\n"
+    )
+    doc = read_markdown("p.md", src)
+    heads = [(doc.text[b.start : b.end], b.anchor) for b in doc.blocks if b.kind == "heading"]
+    assert [h for h, _ in heads] == ["mkdocs.plugins.event_priority"]
+    assert ":::" not in doc.text and ":module:" not in doc.text and "heading_level" not in doc.text
+    assert "See File and mkdocs.exceptions.PluginError and kept." in doc.text
 
 
 def test_source_lines_of_mdx_pages_survive_imports_and_components():
@@ -103,3 +134,14 @@ def test_html_heading_permalink_marks_are_not_text():
     assert role.text.startswith(
         "How do I get the Helper role?"
     )  # a question heading starts its answer's passage
+
+
+def test_a_fence_closed_inside_a_block_quote_ends_the_code():
+    """A ``> ```py`` … ``> ```` fence: the rules apply again after it (before, the page's rest read as code)."""
+    src = (
+        "# Page\n\n> ```py\n> a==1 or b==2\n> ```\n\n::: pkg.module.Thing\n    options:\n        show: false\n\n"
+        "After the directive.\n"
+    )
+    doc = read_markdown("p.md", src)
+    assert "a==1 or b==2" in doc.text and "After the directive." in doc.text
+    assert "options" not in doc.text and ":::" not in doc.text

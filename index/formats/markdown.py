@@ -152,11 +152,12 @@ def _lines(tok: Token) -> tuple[int, int]:
     return (0, 0)
 
 
-def _code_lines(tok: Token, code: str) -> tuple[int, int]:
-    """The source lines of the code itself (not its fences), so a cut piece can name its own lines."""
+def _code_lines(tok: Token, code: str, skipped: int = 0) -> tuple[int, int]:
+    """The source lines of the code itself (not its fences, nor ``skipped`` empty lines at its top), so a cut
+    piece can name its own lines."""
     if not tok.map:
         return (0, 0)
-    first = tok.map[0] + (2 if tok.type == "fence" else 1)
+    first = tok.map[0] + (2 if tok.type == "fence" else 1) + skipped
     return (first, first + code.count("\n"))
 
 
@@ -220,7 +221,12 @@ class _Reader:
             if t in ("fence", "code_block"):
                 lang = _lang(tok.info)
                 code = tok.content[:-1] if tok.content.endswith("\n") else tok.content
-                self.b.add("code", code, lang=lang, lines=_code_lines(tok, code), level=len(self.lists))
+                # empty lines at the ends are no code (an include line the layout took out leaves one)
+                skipped = len(code) - len(code.lstrip("\n"))
+                code = code.strip("\n")
+                self.b.add(
+                    "code", code, lang=lang, lines=_code_lines(tok, code, skipped), level=len(self.lists)
+                )
                 self.tight_next = False
             elif t == "html_block":
                 add_html_block(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-_FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
+_FENCE_LINE = re.compile(r"^\s*(?:>\s*)*(`{3,}|~{3,})")  # a fence may stand in a block quote
 _COMPONENT_LINE = re.compile(r"^\s*(?:<[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>|</[A-Za-z][\w.-]*\s*>)\s*$")
 # An ESM statement, not a sentence that starts with the word: "import Tabs from '…'", "import {", "import '…'",
 # "export const …" (and not "import it with `import discord`, so that…", a prose line of a wrapped paragraph).
@@ -32,11 +32,23 @@ _TAB_LINE = re.compile(r"""^(?P<indent>[ \t]*)===[+!]?[ \t]+(?P<q>["'])(?P<label
 _BLOCK_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<slashes>/{3,})[ \t]*(?P<rest>.*?)[ \t]*$")
 _INCLUDE = re.compile(r"""^[ \t]*(?:\{\*.*\*\}|\{!.*!\}|-{1,2}8<-{1,2}[ \t]*(?:["'].*["'])?)[ \t]*$""")
 _SNIPPET_FENCE = re.compile(r"^[ \t]*-{1,2}8<-{1,2}[ \t]*$")
+# mkdocstrings (``::: package.module``, also under a heading: ``#### ::: package.obj``) and plugins of its kind
+# (``::: mkdocs-click`` with indented ``:module: …`` options)
 _API_DIRECTIVE = re.compile(r"^[ \t]*:::[ \t]+[A-Za-z_][\w]*(?:\.[\w]+)+[ \t]*$")
+_API_HEADING = re.compile(
+    r"^(?P<head>[ \t]*(?:>[ \t]*)*#{1,6}[ \t]+):::[ \t]+(?P<name>[A-Za-z_][\w.-]*)[ \t]*$"
+)
+_NAMED_DIRECTIVE = re.compile(r"^[ \t]*:::[ \t]+[A-Za-z_][\w.-]*[ \t]*$")
+_OPTION_LINE = re.compile(r"^[ \t]+:?[A-Za-z_][\w-]*:(?:[ \t]|$)")
+_REF_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:")
+_AUTOREF = re.compile(r"\[([^\[\]]+)\]\[([\w.:-]*)\]")
 _ABBREVIATION = re.compile(r"^\*\[[^\]]+\]:")
 _TEMPLATE_LINE = re.compile(r"^[ \t]*(?:\{%.*%\}|\{#.*#\})[ \t]*$")
 _ICON = re.compile(r":(?:material|octicons|fontawesome|simple|twemoji)-[\w-]+:")
-_MARKS = re.compile(r"(==|\^\^)(?=\S)(.+?)(?<=\S)\1|\+\+([a-z0-9]+(?:\+[a-z0-9-]+)*)\+\+")
+# ``==mark==``, ``^^insert^^``, ``++ctrl+c++``, standing as words (never ``x==1 and y==2``)
+_MARKS = re.compile(
+    r"(?<![\w=^+])(==|\^\^)(?=\S)(.+?)(?<=\S)\1(?![\w=^])|(?<![\w+])\+\+([a-z0-9]+(?:\+[a-z0-9-]+)*)\+\+(?![\w+])"
+)
 
 
 def fence_after(fence: str | None, line: str) -> tuple[str | None, bool]:
@@ -48,23 +60,36 @@ def fence_after(fence: str | None, line: str) -> tuple[str | None, bool]:
             m is not None
             and m.group(1)[0] == fence[0]
             and len(m.group(1)) >= len(fence)
-            and not line.strip().strip(fence[0])
+            and not line[m.start(1) :].strip().strip(fence[0])
         )
         return (None if closes else fence), True
     return (m.group(1), True) if m else (None, False)
 
 
-def _inline_marks(line: str) -> str:
-    """Icon shortcodes out, ``==x==`` / ``^^x^^`` / ``++x++`` as ``x``, outside inline code spans."""
+def _inline_marks(line: str, defined: set[str], code_like: bool) -> str:
+    """Outside inline code spans: icon shortcodes out; unless the line may be code (``code_like``), ``==x==`` /
+    ``^^x^^`` / ``++x++`` as ``x`` and an autorefs cross-reference whose target is not defined on the page
+    (``[File][mkdocs.structure.files.File]``, ``[`mkdocs.Plugin`][]``) as its text."""
+
+    def autoref(m: re.Match[str]) -> str:
+        target = (m.group(2) or m.group(1).strip("`")).casefold()
+        if target in defined or not re.fullmatch(r"[\w-]+(?:[.:][\w-]+)+", target):
+            return m.group(0)
+        return m.group(1)
+
     parts = re.split(r"(`+[^`]*`+)", line)
     for k in range(0, len(parts), 2):
-        parts[k] = _MARKS.sub(lambda m: m.group(2) or m.group(3), _ICON.sub("", parts[k]))
-    return "".join(parts)
+        parts[k] = _ICON.sub("", parts[k])
+        if not code_like:
+            parts[k] = _MARKS.sub(lambda m: m.group(2) or m.group(3), parts[k])
+    out = "".join(parts)
+    return out if code_like or "][" not in out else _AUTOREF.sub(autoref, out)
 
 
 def site_syntax_layout(text: str) -> str:
     """See the module docstring; the result has as many lines as ``text``."""
     lines = text.split("\n")
+    defined = {m.group(1).casefold() for line in lines if (m := _REF_DEFINITION.match(line))}
     fence: str | None = None
     skip_indented = False  # inside the indented options of a block header or an API directive
     in_snippets = False  # between two ``--8<--`` lines (a list of included files)
@@ -72,6 +97,8 @@ def site_syntax_layout(text: str) -> str:
         fence, in_code = fence_after(fence, line)
         if in_code:
             skip_indented = False
+            if fence is not None and _INCLUDE.match(line) and not _FENCE_LINE.match(line):
+                lines[i] = ""  # ``{!> file.py !}`` in a fence: the generator puts the file there, we cannot
             continue
         if in_snippets:
             in_snippets = not _SNIPPET_FENCE.match(line)
@@ -92,16 +119,24 @@ def site_syntax_layout(text: str) -> str:
             )
             skip_indented = bool(head)  # a header's options (``    type: warning``) follow it, indented
             continue
+        code_like = line.startswith(("    ", "\t"))  # perhaps an indented code block: only sure rules apply
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        heading = _API_HEADING.match(line)
         if _SNIPPET_FENCE.match(line):
             in_snippets = True
             lines[i] = ""
-        elif _INCLUDE.match(line) or _ABBREVIATION.match(line) or _TEMPLATE_LINE.match(line):
+        elif _INCLUDE.match(line) or (
+            not code_like and (_ABBREVIATION.match(line) or _TEMPLATE_LINE.match(line))
+        ):
             lines[i] = ""
-        elif _API_DIRECTIVE.match(line):
+        elif heading:  # the heading mkdocstrings renders: the object's name
+            lines[i] = heading.group("head") + heading.group("name")
+            skip_indented = True
+        elif _API_DIRECTIVE.match(line) or (_NAMED_DIRECTIVE.match(line) and _OPTION_LINE.match(following)):
             lines[i] = ""
             skip_indented = True
-        elif "`" in line or any(c in line for c in ":=^+"):
-            lines[i] = _inline_marks(line)
+        elif "`" in line or any(c in line for c in ":=^+]"):
+            lines[i] = _inline_marks(line, defined, code_like)
     return "\n".join(lines)
 
 
