@@ -121,6 +121,7 @@ def answer_json(answer: Answer) -> dict:
     return {
         "question": answer.question,
         "answered": answer.answered,
+        "small_talk": answer.small_talk,
         "hits": [
             {
                 "quote": h.quote,
@@ -163,6 +164,12 @@ _SPAN_STYLES = {"b": "bold", "i": "italic", "s": "strike", "code": "cyan", "link
 
 
 def print_answer(answer: Answer, threshold: float) -> None:
+    if answer.small_talk and not answer.hits:
+        out.print(
+            "That reads like chat rather than a question about the documents, so I quote nothing.",
+            style="yellow",
+        )
+        return
     if not answer.answered:
         out.print("No passage in the corpus answers this well enough.", style="yellow")
         if answer.hits:

@@ -37,6 +37,10 @@ CHOICES_LIMIT = 25
 CHOICE_LIMIT = 100
 
 NOT_ANSWERED = "No passage in the corpus answers this well enough."
+SMALL_TALK = (
+    "That reads like chat rather than a question about the documents, so I quote nothing. "
+    "Ask me something they cover, for example `/ask question: how do I …`."
+)
 QUESTION_PREFIX = "**Question:** "
 SAFETY_MARGIN = 100  # headroom under the 6000-character message total
 PATH_PART_LIMIT = 120
@@ -230,7 +234,9 @@ def render_answer(
     """
     content_lines = [line for line in (content_prefix, question_line(answer.question)) if line]
     hits = list(answer.hits[:EMBEDS_PER_MESSAGE])
-    if not answer.answered:
+    if answer.small_talk and not hits:
+        content_lines.append(SMALL_TALK)
+    elif not answer.answered:
         if not hits:
             content_lines.append("No more passages for this question." if offset else NOT_ANSWERED)
         else:

@@ -195,6 +195,7 @@ class Answer:
     question: str
     answered: bool
     hits: tuple[Hit, ...]
+    small_talk: bool = False  # chat rather than a question about the documents: nothing was searched
 
 
 @dataclass(frozen=True)

@@ -297,7 +297,7 @@ class Retriever:
             raise EmptyIndexError("Nothing is indexed yet: run `quotebot index` (or /reindex) first.")
         doc_id = self.resolve_source(source).doc_id if source else None
         if is_small_talk(q, tokenize(q)):
-            return Answer(question=q, answered=False, hits=())
+            return Answer(question=q, answered=False, hits=(), small_talk=True)
         ranked = self._rank(state, q, mode, doc_id)
         if mode == "hybrid" and self.settings.rerank > 1 and len(ranked) > 1:
             ranked = self._rescore(state, q, ranked, self.settings.rerank)

@@ -33,7 +33,7 @@ def test_ask_on_an_empty_store_indexes_first_then_answers_json(cli_dirs, embedde
     result = run("ask", "Who hosted the talks in Moscow?", "--json", *cli_dirs)
     assert result.exit_code == 0, result.output
     obj = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(obj) == {"question", "answered", "hits"}
+    assert set(obj) == {"question", "answered", "small_talk", "hits"}
     assert obj["answered"] is True
     hit = obj["hits"][0]
     assert set(hit) >= {"quote", "title", "source", "location", "score", "focus"}
@@ -57,11 +57,16 @@ def test_ask_stdin_prints_one_object_per_question(cli_dirs):
         "-",
         "--json",
         *cli_dirs,
-        input="How many troops are American?\n\nWhat is the capital of Peru?\n",
+        input="How many troops are American?\n\nWhat is the capital of Peru?\nthanks!\n",
     )
     lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
-    assert [x["question"] for x in lines] == ["How many troops are American?", "What is the capital of Peru?"]
-    assert lines[0]["answered"] and not lines[1]["answered"]
+    assert [x["question"] for x in lines] == [
+        "How many troops are American?",
+        "What is the capital of Peru?",
+        "thanks!",
+    ]
+    assert lines[0]["answered"] and not lines[1]["answered"] and not lines[2]["answered"]
+    assert [x["small_talk"] for x in lines] == [False, False, True] and lines[2]["hits"] == []
 
 
 def test_ask_readable_output_and_bad_question(cli_dirs):

@@ -270,3 +270,13 @@ def test_the_score_bar_is_drawn_from_the_printed_percentage(score: float, shown:
     from bot.render import score_bar
 
     assert score_bar(score) == shown
+
+
+def test_small_talk_gets_a_note_not_the_no_answer_line() -> None:
+    from index.models import Answer
+
+    rendered = render.render_answer(Answer("thanks!", False, (), small_talk=True))
+    assert render.SMALL_TALK in rendered.content and render.NOT_ANSWERED not in rendered.content
+    assert not rendered.embeds
+    plain = render.render_answer(Answer("what is the budget?", False, ()))
+    assert render.NOT_ANSWERED in plain.content
