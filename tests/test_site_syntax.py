@@ -145,3 +145,61 @@ def test_a_fence_closed_inside_a_block_quote_ends_the_code():
     doc = read_markdown("p.md", src)
     assert "a==1 or b==2" in doc.text and "After the directive." in doc.text
     assert "options" not in doc.text and ":::" not in doc.text
+
+
+SPHINX_PAGE = """<html><head><title>API — Requests 2.32 documentation</title></head><body>
+<div role="navigation">Nav stuff</div><main><section id="api"><h1>API<a class="headerlink" href="#api">¶</a></h1>
+<p>This part of the documentation covers all the interfaces of Requests, and where it depends on libraries.</p>
+<section id="cookies"><h2>Cookies<a class="headerlink" href="#cookies">¶</a></h2><p>If a response contains some
+Cookies, you can quickly access them with the cookies attribute of the response.</p></section>
+<section id="sessions"><h2>Sessions<a class="headerlink" href="#sessions">¶</a></h2>
+<dl class="py method"><dt class="sig sig-object py" id="requests.Session.mount"><span class="sig-name descname"
+>mount</span>(<em>prefix</em>, <em>adapter</em>)<a class="headerlink" href="#requests.Session.mount">¶</a></dt>
+<dd><p>Registers a connection adapter to a prefix. Adapters are sorted in descending order by prefix length.</p>
+<div class="highlight-python notranslate"><div class="highlight"><pre><span></span>s = requests.Session()
+s.mount('https://', adapter)
+</pre></div></div></dd></dl>
+<details><summary>Changelog</summary><p>Added in version 2.0.</p></details>
+<p>After the details paragraph there is more text in the sessions section of the page.</p>
+<ul><li><p>First item paragraph with some words in it.</p><div class="highlight-python"><pre>item_code()</pre></div>
+</li><li>Plain second item.</li></ul></section></section></main><footer>Copyright</footer></body></html>"""
+
+
+def test_sphinx_pages_keep_sections_api_entries_and_code_languages():
+    """Sphinx builds ids from headings ("cookies") and object names ("...authorization"), which the extractor
+    took for chrome; API entries are definition lists; code languages sit on a wrapper div."""
+    from index.formats.html import read_html
+
+    doc = read_html("api.html", SPHINX_PAGE)
+    assert doc.title == "API"
+    kinds = blocks_of(doc)
+    assert ("heading", "Cookies") in kinds
+    assert any(k == "paragraph" and t.startswith("If a response contains some Cookies") for k, t in kinds)
+    term = next(b for b in doc.blocks if doc.text[b.start : b.end].startswith("mount"))
+    assert doc.text[term.start : term.end] == "mount(prefix, adapter)"  # no "¶"
+    assert any(s.style == "b" and (s.start, s.end) == (term.start, term.end) for s in term.styles)
+    code = [b for b in doc.blocks if b.kind == "code"]
+    assert [(doc.text[b.start : b.end], b.lang) for b in code] == [
+        ("s = requests.Session()\ns.mount('https://', adapter)", "python"),
+        ("item_code()", "python"),
+    ]
+    summary = next(b for b in doc.blocks if doc.text[b.start : b.end] == "Changelog")
+    assert summary.kind == "paragraph" and summary.path == ("Sessions",)  # a <summary> is no section
+    after = next(b for b in doc.blocks if doc.text[b.start : b.end].startswith("After the details"))
+    assert after.path == ("Sessions",) and after.anchor == "sessions"
+    assert ("list_item", "- First item paragraph with some words in it.") in kinds
+    assert "¶" not in doc.text
+
+
+def test_a_short_page_reads_its_main_content_not_its_sidebar():
+    from index.formats.html import read_html
+
+    page = (
+        "<html><head><title>Authors¶</title></head><body><div class='sphinxsidebar'><p>Requests is an elegant "
+        "and simple HTTP library for Python, built for human beings.</p></div><div role='main'><h1>Authors</h1>"
+        "<p>Kenneth Reitz and the contributors.</p></div><div class='footer'>©Kenneth Reitz.</div></body></html>"
+    )
+    doc = read_html("authors.html", page)
+    assert doc.title == "Authors"
+    assert "Kenneth Reitz and the contributors." in doc.text
+    assert "elegant and simple" not in doc.text and "©" not in doc.text

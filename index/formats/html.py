@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import lxml.etree as etree
 import lxml.html
 
-from ..models import Document
+from ..models import Document, StyleSpan
 from .base import DocBuilder, InlineText, fallback_title, slugify
 from .htmlfrag import BLOCK_TAGS
 
@@ -26,6 +26,11 @@ logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 SUFFIXES = (".html", ".htm")
 
 _HI_STYLES = {"#b": "b", "#i": "i", "#u": "i", "#t": "code", "#sub": None, "#sup": None}
+# ids that are the page's chrome itself, kept for the extractor to drop
+_CHROME_ID = re.compile(
+    r"^(?:cookie[-_]?(?:banner|consent|notice|bar)|(?:site|page)?[-_]?(?:header|footer|nav)|sidebar)$", re.I
+)
+_PERMALINK_MARKS = "\u00b6\u00a7\U0001f517"  # ¶ § 🔗
 _SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014\u00b7-]\s+[^|\u2013\u2014\u00b7]{2,40}$")
 
 
@@ -56,12 +61,12 @@ def read_html(source: str, raw: str) -> Document | None:
     body = root.find("main")
     if body is None:
         body = root
-    title_attr = (root.get("title") or "").strip()
+    title_attr = (root.get("title") or "").strip().rstrip(_PERMALINK_MARKS).rstrip()
     walker = _Walker(b, hints, title_attr)
     walker.children(body)
     if not b.blocks:
         return None
-    title = title_attr or walker.h1 or ""
+    title = (title_attr or walker.h1 or "").rstrip().rstrip(_PERMALINK_MARKS).rstrip()
     if walker.h1 and title.startswith(walker.h1) and not any(c.isalnum() for c in title[len(walker.h1) :]):
         title = walker.h1  # the extractor's title is the H1 with its permalink mark ("Deploying your docs¶")
     url = _page_url(source, (root.get("url") or "").strip() or hints.canonical or "")
@@ -90,10 +95,26 @@ def _parse(page: str):
 
 
 def _repaired(tree) -> str:
-    """The page for extraction, repaired (generic; measured on a real docs site, with the image tags gone, the
+    """The page for extraction: its main landmark alone when it has one; repaired (generic; measured on a real docs site, with the image tags gone, the
     article text lost fell from 6.3% to 0.8%): text written straight into a ``<div>`` (callouts, notes, cards),
     which the extractor drops, becomes paragraphs: the div itself when it holds no block element, else each run
     of text between its blocks."""
+    for el in tree.iter("section", "article", "dl", "dt", "dd", "span", "div", "li", "table"):
+        # the extractor drops an element whose id looks like chrome ("cookie", "author", "menu", "related"), and
+        # documentation generators build ids from headings and object names: the "Cookies" section of a page
+        # about HTTP, ``Request.authorization``. Ids of headings were read into the hints before.
+        if "id" in el.attrib and not _CHROME_ID.search(el.get("id") or ""):
+            del el.attrib["id"]
+    landmarks = tree.xpath("//main | //*[@role='main']")
+    outer = [m for m in landmarks if not any(a in landmarks for a in m.iterancestors())]
+    body = tree.find("body")
+    if len(outer) == 1 and body is not None and outer[0] is not body:
+        # the page says where its content is (``<main>``, ``role="main"``): only that is read, so a short page
+        # cannot bring its sidebar or footer along (the extractor keeps them when the article is short)
+        for child in list(body):
+            body.remove(child)
+        body.text = None
+        body.append(outer[0])
     for div in list(tree.iter("div")):
         if not ((div.text or "").strip() or any((c.tail or "").strip() for c in div)):
             continue
@@ -163,10 +184,17 @@ def _fallback(source: str, raw: str) -> Document | None:
     b = DocBuilder(markup=True)
     title_m = re.search(r"<title[^>]*>(.*?)</title>", raw, re.S | re.I)
     body = re.sub(r"<head\b.*?</head\s*>", "", raw, flags=re.S | re.I)
+    tree = _parse(raw)
+    main = None
+    if tree is not None:  # a page that says where its content is: that, not its sidebar and footer
+        found = tree.xpath("//*[@role='main'] | //main | //article")
+        main = found[0] if found else None
+    if main is not None:
+        body = lxml.html.tostring(main, encoding="unicode")
     add_html_block(b, _CHROME_TAGS.sub("", body), (0, 0))
     if not b.blocks:
         return None
-    title = " ".join(unescape(title_m.group(1)).split()) if title_m else ""
+    title = " ".join(unescape(title_m.group(1)).split()).rstrip(_PERMALINK_MARKS).rstrip() if title_m else ""
     return b.document(source, title or fallback_title(source))
 
 
@@ -208,13 +236,28 @@ def _hints(tree) -> _Hints:
             for cls in (el.get("class") or "").split():
                 if cls.startswith(("language-", "lang-")):
                     lang = cls.split("-", 1)[1]
+        for el in list(pre.iterancestors())[:3] if not lang else ():  # Sphinx: <div class="highlight-python">
+            for cls in (el.get("class") or "").split():
+                if cls.startswith("highlight-") and cls[10:] not in ("default", "none", "text", ""):
+                    lang = lang or cls[10:]
         original = pre.text_content()
         hints.code_text[_norm(original)] = original.strip("\n")
         if lang:
             hints.code_lang[_norm(original)] = lang
     for level in range(1, 7):
         for h in tree.iter(f"h{level}"):
-            hid = h.get("id") or next((a.get("id") for a in h.iter("a") if a.get("id")), None)
+            hid = (
+                h.get("id")
+                or next((a.get("id") for a in h.iter("a") if a.get("id")), None)
+                or next(
+                    (a.get("href")[1:] for a in h.iter("a") if (a.get("href") or "").startswith("#")), None
+                )
+                or (
+                    h.getparent().get("id")
+                    if h.getparent() is not None and h.getparent().tag in ("section", "div")
+                    else None
+                )
+            )
             if hid:
                 hints.heading_id[_norm(h.text_content())] = hid
     for a in tree.iter("a"):
@@ -268,8 +311,11 @@ class _Walker:
             for x in sorted(permalinks, key=lambda x: -x.start):
                 if not any(c.isalnum() for c in text[x.start : x.end]):
                     text, styles = _cut(text, styles, x.start, x.end)
-            rend = el.get("rend") or "h2"
-            level = int(rend[1]) if len(rend) == 2 and rend[1].isdigit() else 2
+            rend = el.get("rend") or ""
+            if not (len(rend) == 2 and rend[1].isdigit()):  # a <summary>, a caption: a line, not a section
+                self.b.add("paragraph", text, styles)
+                return
+            level = int(rend[1])
             if level == 1 and self.h1 is None:
                 self.h1 = text
                 if not self.title or _norm(text) == self.title or self.title.startswith(_norm(text)):
@@ -293,19 +339,26 @@ class _Walker:
                 if first_item is not None:
                     n = self.hints.list_start.get(_norm("".join(first_item.itertext())), 1) - 1
             first = True
+            definitions = (el.get("rend") or "") == "dl"
             for item in el:
                 if item.tag != "item":
                     continue
+                if definitions:  # an API entry or a glossary: the term a bold line, its description blocks
+                    self._definition(item)
+                    continue
                 n += 1
                 marker = f"{n}. " if ordered else "- "
-                text, styles = self.inline(item, skip=("list",))
+                blocks = [c for c in item if self._is_block(c)]
+                text, styles = self.inline(item, skip=("list",), skip_elements=blocks)
+                if not text and blocks and blocks[0].tag == "p":  # the item's first paragraph is its line
+                    text, styles = self.inline(blocks.pop(0))
                 if text:
                     prefix = "  " * self.depth + marker
                     styles = tuple(s.moved(s.start + len(prefix), s.end + len(prefix)) for s in styles)
                     self.b.add("list_item", prefix + text, styles, level=self.depth, tight=not first)
                     first = False
                 for sub in item:
-                    if sub.tag == "list":
+                    if sub.tag == "list" or any(sub is b for b in blocks):
                         self.block(sub)
                         first = False
             self.depth -= 1
@@ -318,6 +371,11 @@ class _Walker:
             if rows:
                 self.b.add("table", "\n".join(rows))
         elif tag == "quote":
+            key = _norm("".join(el.itertext()))
+            if key and key in self.hints.code_text and not any(c.tag in ("p", "list", "head") for c in el):
+                # a <pre> the extraction turned into a quote (inside a list item): the page's own code
+                self.b.add("code", self.hints.code_text[key], lang=self.hints.code_lang.get(key, ""))
+                return
             if any(c.tag in ("p", "list", "code", "head") for c in el):
                 for child in el:
                     if child.tag == "p":
@@ -331,14 +389,48 @@ class _Walker:
         elif tag in ("div", "main", "section"):
             self.children(el)
 
-    def inline(self, el, skip: tuple[str, ...] = ()) -> tuple[str, tuple]:
+    def _definition(self, item) -> None:
+        """One item of a definition list: a term (``dt``) is a bold line without its permalink mark; a
+        description (``dd``) is read as the blocks it holds."""
+        blocks = [c for c in item if self._is_block(c)]
+        if (item.get("rend") or "").startswith("dt"):
+            text, styles = self.inline(item, skip=("list",), skip_elements=blocks)
+            permalinks = [x for x in styles if x.style == "link" and x.href.startswith("#")]
+            styles = tuple(x for x in styles if x not in permalinks)
+            for x in sorted(permalinks, key=lambda x: -x.start):
+                if not any(c.isalnum() for c in text[x.start : x.end]):
+                    text, styles = _cut(text, styles, x.start, x.end)
+            if text:
+                self.b.add("paragraph", text, (StyleSpan(0, len(text), "b"), *styles))
+            return
+        text, styles = self.inline(item, skip=("list",), skip_elements=blocks)
+        if text:
+            self.b.add("paragraph", text, styles)
+        for sub in item:
+            if sub.tag == "list" or any(sub is b for b in blocks):
+                self.block(sub)
+
+    def _is_block(self, el) -> bool:
+        """Whether a child of a list item is a block of its own: a paragraph, quote, table, heading or list, or a
+        code element that is a code block of the page (the extraction writes inline code as ``code`` too)."""
+        if el.tag in ("p", "quote", "table", "head", "list"):
+            return True
+        if el.tag != "code":
+            return False
+        text = "".join(el.itertext())
+        return "\n" in text.strip() or _norm(text) in self.hints.code_text
+
+    def inline(self, el, skip: tuple[str, ...] = (), skip_elements: list | None = None) -> tuple[str, tuple]:
         out = InlineText()
-        self._inline(el, out, skip, top=True)
+        self._inline(el, out, skip, top=True, skip_elements=skip_elements or [])
         return out.finish()
 
-    def _inline(self, el, out: InlineText, skip: tuple[str, ...], top: bool = False) -> None:
+    def _inline(
+        self, el, out: InlineText, skip: tuple[str, ...], top: bool = False, skip_elements: list | None = None
+    ) -> None:
+        skip_elements = skip_elements or []
         if not top:
-            if el.tag in skip:
+            if el.tag in skip or any(el is x for x in skip_elements):
                 out.add(el.tail or "")
                 return
             if el.tag == "lb":
@@ -359,7 +451,7 @@ class _Walker:
             out.open(style)
         out.add(el.text or "", verbatim=style == "code")
         for child in el:
-            self._inline(child, out, skip)
+            self._inline(child, out, skip, skip_elements=skip_elements)
         if style == "link":
             out.close_link()
         elif style:
