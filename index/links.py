@@ -42,7 +42,8 @@ def page_url(source: str, own: str | None, template: str | None) -> str | None:
             if parts.scheme in ("http", "https") and parts.netloc:
                 return urljoin(f"{parts.scheme}://{parts.netloc}/", own.lstrip("/") if own != "/" else "")
     if template:
-        return template.replace("{path}", quote(page_path(source), safe="/-_.~"))
+        url = template.replace("{path}", quote(page_path(source), safe="/-_.~"))
+        return url.replace("{file}", quote(source, safe="/-_.~"))  # the file's own path, extension kept
     return None
 
 

@@ -270,3 +270,17 @@ def test_the_bot_answers_with_the_pages_link_through_a_real_store(tmp_path, embe
         assert "[here](<https://example.org/docs/setup#install>)" in context
     finally:
         retriever.close()
+
+
+def test_a_file_template_keeps_the_extension_of_html_pages():
+    """A static site of .html pages is served at its file paths: ``{file}`` keeps the extension, so the page
+    link and the links inside its quotes agree."""
+    template = "https://docs.example.org/{file}"
+    page = links.page_url("flask/config.html", None, template)
+    assert page == "https://docs.example.org/flask/config.html"
+    assert links.link_url("api.html#flask.Flask", "flask/config.html", page, template) == (
+        "https://docs.example.org/flask/api.html#flask.Flask"
+    )
+    assert links.page_url("guide/my page.md", None, "https://x.example.org/{path}") == (
+        "https://x.example.org/guide/my%20page"
+    )
