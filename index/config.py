@@ -95,7 +95,7 @@ class IndexSettings(BaseSettings):
     source_url: str | None = Field(
         None,
         description="Where the pages live, e.g. https://example.org/docs/{path} ({path}: source path without "
-        "its extension); quotes then link to their page and heading.",
+        "its extension; {file}: with it); quotes then link to their page and heading.",
     )
 
     @field_validator("source_url")
@@ -104,10 +104,10 @@ class IndexSettings(BaseSettings):
         if value is None:
             return None
         value = value.strip()
-        parts = urlsplit(value.replace("{path}", "x"))
+        parts = urlsplit(value.replace("{path}", "x").replace("{file}", "x"))
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"QUOTEBOT_SOURCE_URL must be an http(s) address, got {value!r}")
-        return value if "{path}" in value else value.rstrip("/") + "/{path}"
+        return value if "{path}" in value or "{file}" in value else value.rstrip("/") + "/{path}"
 
     @model_validator(mode="after")
     def _check_server(self) -> IndexSettings:

@@ -36,3 +36,20 @@ def test_cli_reports_a_bad_chroma_url_in_one_line(tmp_path, monkeypatch):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "CHROMA_URL" in lines[0] and "http://host:9000" in lines[0], result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("https://example.org/docs", "https://example.org/docs/{path}"),
+        ("https://example.org/docs/{path}", "https://example.org/docs/{path}"),
+        ("https://example.org/docs/{file}", "https://example.org/docs/{file}"),
+    ],
+)
+def test_source_url_templates(value, expected):
+    assert IndexSettings(_env_file=None, source_url=value).source_url == expected
+
+
+def test_a_source_url_that_is_not_http_is_refused():
+    with pytest.raises(ValueError, match="QUOTEBOT_SOURCE_URL"):
+        IndexSettings(_env_file=None, source_url="docs/{file}")
