@@ -336,3 +336,24 @@ def test_pieces_of_a_long_table_name_their_own_source_lines():
         first, last = table.lines
         assert source[first - 1].startswith("| " + text_rows[0].split(" | ")[0])
         assert source[last - 1].startswith("| " + text_rows[-1].split(" | ")[0])
+
+
+def test_a_bold_term_line_never_ends_a_passage_without_its_definition():
+    """An API entry's signature (or a glossary term), a line all in bold, goes with the description under it."""
+    from index.formats.base import DocBuilder
+    from index.models import StyleSpan
+
+    b = DocBuilder(markup=True)
+    b.heading("API", 2)
+    for k in range(6):
+        term = f"method_{k}(prefix, adapter)"
+        b.add("paragraph", term, (StyleSpan(0, len(term), "b"),))
+        b.add("paragraph", " ".join(f"word{k}x{i}" for i in range(70)) + ".")
+    d = b.document("api.html", "API")
+    passages = chunk_document(d)
+    assert len(passages) > 2
+    for p in passages:
+        last = p.blocks[-1]
+        assert not (last.kind == "paragraph" and p.text[last.start : last.end].startswith("method_")), p.text[
+            -80:
+        ]
