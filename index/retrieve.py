@@ -303,7 +303,9 @@ class Retriever:
             ranked = self._rescore(state, q, ranked, self.settings.rerank)
         threshold = self.threshold(mode)
         start, stop = max(0, offset), max(0, offset) + max(1, k)
-        ranked = apply_hygiene(state, q, ranked, named=doc_id is not None, need=max(stop, assemble.POOL))
+        ranked = apply_hygiene(state, q, ranked, named=doc_id is not None, need=stop + assemble.POOL)
+        # a quote may take in up to POOL - 1 later candidates: the first stop + POOL candidates after hygiene are
+        # the same for every page of this question, so pages never repeat or skip a quote
         quotes = assemble.grow(ranked, state.passage)
         answered = bool(quotes) and quotes[0][0].score >= threshold
         page = quotes[start:stop]

@@ -140,3 +140,15 @@ def test_context_of_a_grown_quote_is_around_all_of_it(docs_retriever):
     # without the span (an old button), the lead passage alone and its neighbours
     _, lead, _ = docs_retriever.context(hit.passage_id)
     assert lead is not None and lead.text in hit.quote and lead.text != hit.quote
+
+
+def test_pages_of_grown_quotes_never_repeat_or_skip_a_quote(docs_retriever):
+    """More pages through the answers of a question with grown quotes: page by page is the same as all at once."""
+    for question in ("how do i install the lantern cli", "how do i stop listening to a hook later on"):
+        whole = [h.quote for h in docs_retriever.search(question, 24).hits]
+        paged = [
+            h.quote
+            for offset in range(0, 24, 3)
+            for h in docs_retriever.search(question, 3, offset=offset).hits
+        ]
+        assert paged == whole[: len(paged)] and len(set(paged)) == len(paged)

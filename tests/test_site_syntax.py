@@ -203,3 +203,40 @@ def test_a_short_page_reads_its_main_content_not_its_sidebar():
     assert doc.title == "Authors"
     assert "Kenneth Reitz and the contributors." in doc.text
     assert "elegant and simple" not in doc.text and "©" not in doc.text
+
+
+def test_doc_comments_in_indented_code_and_stray_snippet_lines_lose_nothing():
+    rust = "    /// Adds one.\n    ///\n    /// Example\n    fn add_one(x: i32) -> i32 { x + 1 }"
+    doc = read_markdown("r.md", f"# Rust\n\nDoc comments:\n\n{rust}\n\nAfter.\n")
+    assert ("code", "\n".join(line[4:] for line in rust.split("\n"))) in blocks_of(doc)
+    doc = read_markdown(
+        "s.md", "# S\n\nText\n\n    --8<--\n    not a snippet\n\nA paragraph that stays.\n\nAnother.\n"
+    )
+    assert "A paragraph that stays." in doc.text and "Another." in doc.text
+    doc = read_markdown("u.md", "# U\n\n--8<--\nfile.md\n\nMore text stays here.\n")
+    assert "More text stays here." in doc.text  # an unclosed block: only its opening line goes
+
+
+def test_marks_never_touch_inline_code():
+    doc = read_markdown(
+        "m.md", "# M\n\nCompare with `` x`==b==`y `` here.\n\nRun `check --mode\n==strict== now` before.\n"
+    )
+    assert "x`==b==`y" in doc.text and "check --mode ==strict== now" in doc.text
+
+
+def test_very_long_lines_are_read_as_they_are():
+    line = "==x " * 50_000 + "/// a" + " " * 20_000 + "b"
+    doc = read_markdown("long.md", f"# Long\n\n{line}\n")
+    assert doc.text.endswith(" b") and doc.text.count("==x") == 50_000
+
+
+def test_a_main_landmark_with_little_of_the_text_is_not_the_page():
+    from index.formats.html import read_html
+
+    page = (
+        "<html><body><nav>Home | Docs</nav><main><div class='hero'>Welcome!</div></main><article><h1>Guide</h1>"
+        "<p>The real content of the page: install the bot with pip and run it once to create its settings.</p>"
+        "</article></body></html>"
+    )
+    doc = read_html("g.html", page)
+    assert doc is not None and "install the bot with pip" in doc.text

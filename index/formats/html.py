@@ -108,9 +108,16 @@ def _repaired(tree) -> str:
     landmarks = tree.xpath("//main | //*[@role='main']")
     outer = [m for m in landmarks if not any(a in landmarks for a in m.iterancestors())]
     body = tree.find("body")
-    if len(outer) == 1 and body is not None and outer[0] is not body:
-        # the page says where its content is (``<main>``, ``role="main"``): only that is read, so a short page
-        # cannot bring its sidebar or footer along (the extractor keeps them when the article is short)
+    main = outer[0] if len(outer) == 1 else None
+    main_text = len(main.text_content().split()) if main is not None else 0
+    rivals = [
+        a for a in tree.iter("article") if a is not main and not any(x is main for x in a.iterancestors())
+    ]
+    bigger = any(len(a.text_content().split()) > main_text for a in rivals)
+    if main is not None and body is not None and main is not body and main_text and not bigger:
+        # the page says where its content is (``<main>``, ``role="main"``; not when an <article> outside it holds
+        # more): only that is read, so a short page cannot bring its sidebar or footer along (the extractor keeps
+        # them when the article is short)
         for child in list(body):
             body.remove(child)
         body.text = None

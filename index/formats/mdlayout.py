@@ -29,7 +29,7 @@ _ESM_START = re.compile(
 _IMPORT_END = re.compile(r"""(?:\bfrom\s*["'][^"']+["']|^\s*import\s*["'][^"']+["'])\s*;?\s*$""")
 _TAB_LINE = re.compile(r"""^(?P<indent>[ \t]*)===[+!]?[ \t]+(?P<q>["'])(?P<label>.*)(?P=q)[ \t]*$""")
 
-_BLOCK_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<slashes>/{3,})[ \t]*(?P<rest>.*?)[ \t]*$")
+_BLOCK_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<slashes>/{3,})[ \t]*(?P<rest>.*)$")
 _INCLUDE = re.compile(r"""^[ \t]*(?:\{\*.*\*\}|\{!.*!\}|-{1,2}8<-{1,2}[ \t]*(?:["'].*["'])?)[ \t]*$""")
 _SNIPPET_FENCE = re.compile(r"^[ \t]*-{1,2}8<-{1,2}[ \t]*$")
 # mkdocstrings (``::: package.module``, also under a heading: ``#### ::: package.obj``) and plugins of its kind
@@ -47,7 +47,7 @@ _TEMPLATE_LINE = re.compile(r"^[ \t]*(?:\{%.*%\}|\{#.*#\})[ \t]*$")
 _ICON = re.compile(r":(?:material|octicons|fontawesome|simple|twemoji)-[\w-]+:")
 # ``==mark==``, ``^^insert^^``, ``++ctrl+c++``, standing as words (never ``x==1 and y==2``)
 _MARKS = re.compile(
-    r"(?<![\w=^+])(==|\^\^)(?=\S)(.+?)(?<=\S)\1(?![\w=^])|(?<![\w+])\+\+([a-z0-9]+(?:\+[a-z0-9-]+)*)\+\+(?![\w+])"
+    r"(?<![\w=^+])(==|\^\^)(?=\S)(.{1,200}?)(?<=\S)\1(?![\w=^])|(?<![\w+])\+\+([a-z0-9]+(?:\+[a-z0-9-]+)*)\+\+(?![\w+])"
 )
 
 
@@ -66,10 +66,28 @@ def fence_after(fence: str | None, line: str) -> tuple[str | None, bool]:
     return (m.group(1), True) if m else (None, False)
 
 
+_CODE_SPAN = re.compile(r"(`+)(?:(?!`).|`(?!\1))*?\1(?!`)")  # a code span: equal runs of backticks
+SYNTAX_LINE_CHARS = (
+    2000  # a line longer than this is prose or data, never site syntax (keeps the rules linear)
+)
+
+
+def _open_ticks(line: str, open_run: int) -> int:
+    """The length of the backtick run of a code span still open after ``line`` (0: none), given the one open
+    before it: CommonMark code spans may continue on the next line of a paragraph."""
+    for run in re.findall(r"`+", line):
+        if not open_run:
+            open_run = len(run)
+        elif len(run) == open_run:
+            open_run = 0
+    return open_run
+
+
 def _inline_marks(line: str, defined: set[str], code_like: bool) -> str:
     """Outside inline code spans: icon shortcodes out; unless the line may be code (``code_like``), ``==x==`` /
     ``^^x^^`` / ``++x++`` as ``x`` and an autorefs cross-reference whose target is not defined on the page
-    (``[File][mkdocs.structure.files.File]``, ``[`mkdocs.Plugin`][]``) as its text."""
+    (``[File][mkdocs.structure.files.File]``, ``[`mkdocs.Plugin`][]``) as its text. A line with a code span that
+    does not close on it is left as it is."""
 
     def autoref(m: re.Match[str]) -> str:
         target = (m.group(2) or m.group(1).strip("`")).casefold()
@@ -77,13 +95,28 @@ def _inline_marks(line: str, defined: set[str], code_like: bool) -> str:
             return m.group(0)
         return m.group(1)
 
-    parts = re.split(r"(`+[^`]*`+)", line)
-    for k in range(0, len(parts), 2):
-        parts[k] = _ICON.sub("", parts[k])
+    if _open_ticks(line, 0):
+        return line
+    out, pos = [], 0
+    for m in [*_CODE_SPAN.finditer(line), None]:
+        a, b = (m.start(), m.end()) if m else (len(line), len(line))
+        part = _ICON.sub("", line[pos:a])
         if not code_like:
-            parts[k] = _MARKS.sub(lambda m: m.group(2) or m.group(3), parts[k])
-    out = "".join(parts)
-    return out if code_like or "][" not in out else _AUTOREF.sub(autoref, out)
+            part = _MARKS.sub(lambda x: x.group(2) or x.group(3), part)
+        out += [part, line[a:b]]
+        pos = b
+    text = "".join(out)
+    return text if code_like or "][" not in text else _AUTOREF.sub(autoref, text)
+
+
+def _snippet_block_end(lines: list[str], i: int) -> int | None:
+    """The closing line of a ``--8<--`` block opened at ``i`` (file names one per line, then ``--8<--``)."""
+    for j in range(i + 1, min(len(lines), i + 60)):
+        if _SNIPPET_FENCE.match(lines[j]):
+            return j
+        if not lines[j].strip():
+            return None
+    return None
 
 
 def site_syntax_layout(text: str) -> str:
@@ -92,26 +125,34 @@ def site_syntax_layout(text: str) -> str:
     defined = {m.group(1).casefold() for line in lines if (m := _REF_DEFINITION.match(line))}
     fence: str | None = None
     skip_indented = False  # inside the indented options of a block header or an API directive
-    in_snippets = False  # between two ``--8<--`` lines (a list of included files)
+    blank_until = -1  # the last line of a ``--8<--`` block being removed
+    ticks = 0  # the backtick run of an inline code span left open by the lines before (0: none)
     for i, line in enumerate(lines):
         fence, in_code = fence_after(fence, line)
         if in_code:
-            skip_indented = False
-            if fence is not None and _INCLUDE.match(line) and not _FENCE_LINE.match(line):
+            skip_indented, ticks = False, 0
+            if fence is not None and _INCLUDE.match(line[:SYNTAX_LINE_CHARS]) and not _FENCE_LINE.match(line):
                 lines[i] = ""  # ``{!> file.py !}`` in a fence: the generator puts the file there, we cannot
             continue
-        if in_snippets:
-            in_snippets = not _SNIPPET_FENCE.match(line)
+        if i <= blank_until:
             lines[i] = ""
             continue
-        if skip_indented:
-            if line.strip() and line[:1] in (" ", "\t"):
-                lines[i] = ""
-                continue
-            skip_indented = False
-        block = _BLOCK_FENCE.match(line)
-        if block and (not block.group("rest") or re.match(r"[A-Za-z][\w-]*(\s*\|.*)?$", block.group("rest"))):
-            kind, _, title = block.group("rest").partition("|")
+        if not line.strip():
+            skip_indented, ticks = False, 0
+            continue
+        code_like = line.startswith(("    ", "\t"))  # perhaps an indented code block: only sure rules apply
+        if skip_indented and line[:1] in (" ", "\t"):
+            lines[i] = ""
+            continue
+        skip_indented = False
+        if ticks or len(line) > SYNTAX_LINE_CHARS:  # inside a code span that began on a line above; or data
+            ticks = _open_ticks(line, ticks)
+            continue
+        ticks = _open_ticks(line, 0)
+        block = None if code_like else _BLOCK_FENCE.match(line)
+        rest = block.group("rest").rstrip() if block else ""
+        if block and (not rest or re.match(r"[A-Za-z][\w-]*(\s*\|.*)?$", rest)):
+            kind, _, title = rest.partition("|")
             colons = ":" * len(block.group("slashes"))
             head = f"{kind.strip()} {title.strip()}".strip()
             lines[i] = (
@@ -119,12 +160,12 @@ def site_syntax_layout(text: str) -> str:
             )
             skip_indented = bool(head)  # a header's options (``    type: warning``) follow it, indented
             continue
-        code_like = line.startswith(("    ", "\t"))  # perhaps an indented code block: only sure rules apply
         following = lines[i + 1] if i + 1 < len(lines) else ""
         heading = _API_HEADING.match(line)
-        if _SNIPPET_FENCE.match(line):
-            in_snippets = True
+        if not code_like and _SNIPPET_FENCE.match(line):
+            end = _snippet_block_end(lines, i)
             lines[i] = ""
+            blank_until = end if end is not None else i
         elif _INCLUDE.match(line) or (
             not code_like and (_ABBREVIATION.match(line) or _TEMPLATE_LINE.match(line))
         ):
@@ -132,7 +173,9 @@ def site_syntax_layout(text: str) -> str:
         elif heading:  # the heading mkdocstrings renders: the object's name
             lines[i] = heading.group("head") + heading.group("name")
             skip_indented = True
-        elif _API_DIRECTIVE.match(line) or (_NAMED_DIRECTIVE.match(line) and _OPTION_LINE.match(following)):
+        elif not code_like and (
+            _API_DIRECTIVE.match(line) or (_NAMED_DIRECTIVE.match(line) and _OPTION_LINE.match(following))
+        ):
             lines[i] = ""
             skip_indented = True
         elif "`" in line or any(c in line for c in ":=^+]"):
@@ -173,12 +216,12 @@ def mdx_layout(text: str) -> tuple[str, list[int]]:
             add_run(line, i)
         elif _ESM_START.match(line) and (i == 0 or esm_before or lines[i - 1].strip() in ("", "---")):
             j = i  # an import may span lines ("import {", names, "} from '…'"), never a blank one
-            if line.startswith("import") and not _IMPORT_END.search(line):
+            if line.startswith("import") and not _IMPORT_END.search(line[:SYNTAX_LINE_CHARS]):
                 while (
                     j + 1 < len(lines)
                     and j - i < 40
                     and lines[j + 1].strip()
-                    and not _IMPORT_END.search(lines[j])
+                    and not _IMPORT_END.search(lines[j][:SYNTAX_LINE_CHARS])
                 ):
                     j += 1
             i = j + 1
