@@ -240,3 +240,23 @@ def test_a_main_landmark_with_little_of_the_text_is_not_the_page():
     )
     doc = read_html("g.html", page)
     assert doc is not None and "install the bot with pip" in doc.text
+
+
+def test_an_admonition_title_stays_with_its_body():
+    """Sphinx and MkDocs write a note's title as ``<p class="admonition-title">Note</p>``: bold, and never the
+    end of a passage whose body is in the next one."""
+    from index.chunking import chunk_document
+    from index.formats.html import read_html
+
+    words = " ".join(f"word{i}" for i in range(70))
+    notes = "".join(
+        f"<p>{words} {k}.</p><div class='admonition note'><p class='admonition-title'>Note</p>"
+        f"<p>Body of note {k} that belongs to its title.</p></div>"
+        for k in range(4)
+    )
+    doc = read_html(
+        "a.html", f"<html><head><title>API</title></head><body><main><h1>API</h1>{notes}</main></body></html>"
+    )
+    titles = [b for b in doc.blocks if doc.text[b.start : b.end] == "Note"]
+    assert len(titles) == 4 and all(any(s.style == "b" for s in b.styles) for b in titles)
+    assert not any(p.text.endswith("Note") for p in chunk_document(doc))

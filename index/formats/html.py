@@ -122,6 +122,13 @@ def _repaired(tree) -> str:
             body.remove(child)
         body.text = None
         body.append(outer[0])
+    for title in tree.xpath("//p[contains(concat(' ', normalize-space(@class), ' '), ' admonition-title ')]"):
+        # a note's title ("Note", "Warning"), bold on the page: a bold line stays with the body under it
+        bold = lxml.html.Element("b")
+        bold.text, title.text = title.text, None
+        for child in list(title):
+            bold.append(child)
+        title.append(bold)
     for div in list(tree.iter("div")):
         if not ((div.text or "").strip() or any((c.tail or "").strip() for c in div)):
             continue
