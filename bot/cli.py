@@ -165,10 +165,9 @@ _SPAN_STYLES = {"b": "bold", "i": "italic", "s": "strike", "code": "cyan", "link
 
 def print_answer(answer: Answer, threshold: float) -> None:
     if answer.small_talk and not answer.hits:
-        out.print(
-            "That reads like chat rather than a question about the documents, so I quote nothing.",
-            style="yellow",
-        )
+        from index.smalltalk import SMALL_TALK_NOTE
+
+        out.print(SMALL_TALK_NOTE, style="yellow")
         return
     if not answer.answered:
         out.print("No passage in the corpus answers this well enough.", style="yellow")

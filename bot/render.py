@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import discord
 
 from index.models import SECTION_SEP, Answer, Hit, Passage, SourceInfo, lines_location
+from index.smalltalk import SMALL_TALK_NOTE
 
 from .escaping import ELLIPSIS, ZWSP, clip, clip_plain, escape, escape_tokens, masked_link, safe_url, unescape
 from .quotes import render_markup, slice_blocks
@@ -37,10 +38,7 @@ CHOICES_LIMIT = 25
 CHOICE_LIMIT = 100
 
 NOT_ANSWERED = "No passage in the corpus answers this well enough."
-SMALL_TALK = (
-    "That reads like chat rather than a question about the documents, so I quote nothing. "
-    "Ask me something they cover, for example `/ask question: how do I …`."
-)
+SMALL_TALK = SMALL_TALK_NOTE + " Ask me something they cover, for example `/ask question: how do I …`."
 QUESTION_PREFIX = "**Question:** "
 SAFETY_MARGIN = 100  # headroom under the 6000-character message total
 PATH_PART_LIMIT = 120

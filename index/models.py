@@ -162,9 +162,8 @@ class Hit:
     url: str | None = None  # the page (and heading anchor) when known
     blocks: tuple[Block, ...] = ()  # the quote's structure, relative to ``quote``
     markup: bool = False
-    span: tuple[int, int] | None = (
-        None  # ordinals of the first and last passage of a grown quote (assemble.py)
-    )
+    # ordinals of the first and last passage of a grown quote (index/assemble.py); None: one passage
+    span: tuple[int, int] | None = None
 
     @property
     def focus_text(self) -> str:

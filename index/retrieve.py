@@ -484,26 +484,22 @@ class Retriever:
         """The quote of candidate ``s``, grown over ``rows`` (consecutive passages, ``s.row`` among them; see
         index/assemble.py) when given. Its focus is the best unit, or pair of units, of all of them."""
         rows = rows or [s.row]
-        lead = state.passage(s.row)
-        p = assemble.join([state.passage(r) for r in rows])
-        p = replace(p, passage_id=lead.passage_id, ordinal=lead.ordinal)
+        parts = [state.passage(r) for r in rows]
+        lead = parts[rows.index(s.row)]
+        p = replace(assemble.join(parts), passage_id=lead.passage_id, ordinal=lead.ordinal)
         sims_parts, pair_parts = [], []
         for i, r in enumerate(rows):
             units = state.units(r)
-            if s.qv is not None:
-                sims = _dots(state.unit_vectors, np.arange(units.start, units.stop), s.qv)
-                pairs = pair_similarities(sims, state.pair_norm[units])
-            else:
-                sims = np.zeros(units.stop - units.start, dtype=np.float32)
-                pairs = np.zeros(max(len(sims) - 1, 0), dtype=np.float32)
+            if s.qv is None:  # no question vector (BM25 alone): the first unit is the focus
+                sims_parts.append(np.zeros(units.stop - units.start, dtype=np.float32))
+                continue
+            sims = _dots(state.unit_vectors, np.arange(units.start, units.stop), s.qv)
             if i:
                 pair_parts.append(np.asarray([-np.inf], dtype=np.float32))  # no pair across two passages
             sims_parts.append(sims)
-            pair_parts.append(pairs)
-        sims = np.concatenate(sims_parts) if sims_parts else np.zeros(0, dtype=np.float32)
+            pair_parts.append(pair_similarities(sims, state.pair_norm[units]))
+        sims = np.concatenate(sims_parts)
         pair_sims = np.concatenate(pair_parts) if pair_parts else np.zeros(0, dtype=np.float32)
-        if s.qv is None:
-            pair_sims = np.zeros(0, dtype=np.float32)
         focus = focus_span(p, sims, pair_sims)
         block = p.block_at(focus[0]) if focus else None
         if block is None and p.blocks:
@@ -525,7 +521,7 @@ class Retriever:
             url=url,
             blocks=links.resolve_links(p.blocks, p.source, p.page_url, self.settings.source_url),
             markup=p.markup,
-            span=(int(state.numbers[rows[0], 0]), int(state.numbers[rows[-1], 0])) if len(rows) > 1 else None,
+            span=(parts[0].ordinal, parts[-1].ordinal) if len(parts) > 1 else None,
         )
 
 

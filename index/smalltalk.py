@@ -226,6 +226,8 @@ _FILLER = frozenset(
         "too",
     ]
 )
+# what the bot and the terminal say instead of a quote
+SMALL_TALK_NOTE = "That reads like chat rather than a question about the documents, so I quote nothing."
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 

@@ -95,8 +95,8 @@ def _parse(page: str):
 
 
 def _repaired(tree) -> str:
-    """The page for extraction: its main landmark alone when it has one; repaired (generic; measured on a real docs site, with the image tags gone, the
-    article text lost fell from 6.3% to 0.8%): text written straight into a ``<div>`` (callouts, notes, cards),
+    """The page for extraction: its main landmark alone when it has one; repaired (generic; measured on a real
+    docs site, with the image tags gone, the article text lost fell from 6.3% to 0.8%): text written straight into a ``<div>`` (callouts, notes, cards),
     which the extractor drops, becomes paragraphs: the div itself when it holds no block element, else each run
     of text between its blocks."""
     for el in tree.iter("section", "article", "dl", "dt", "dd", "span", "div", "li", "table"):
@@ -121,7 +121,7 @@ def _repaired(tree) -> str:
         for child in list(body):
             body.remove(child)
         body.text = None
-        body.append(outer[0])
+        body.append(main)
     for title in tree.xpath("//p[contains(concat(' ', normalize-space(@class), ' '), ' admonition-title ')]"):
         # a note's title ("Note", "Warning"), bold on the page: a bold line stays with the body under it
         bold = lxml.html.Element("b")
@@ -302,6 +302,17 @@ def _cut(text: str, styles: tuple, a: int, b: int) -> tuple[str, tuple]:
     return out, tuple(x.moved(x.start - lead, min(x.end - lead, len(out))) for x in kept if x.end - lead > 0)
 
 
+def _without_permalinks(text: str, styles: tuple) -> tuple[str, tuple]:
+    """A heading's or an API entry's text and styles without its permalink: a link to an anchor inside it is the
+    element itself, not a reference; when it is a mark ("¶", "#", "🔗") it is no part of the text either."""
+    permalinks = [x for x in styles if x.style == "link" and x.href.startswith("#")]
+    styles = tuple(x for x in styles if x not in permalinks)
+    for x in sorted(permalinks, key=lambda x: -x.start):
+        if not any(c.isalnum() for c in text[x.start : x.end]):
+            text, styles = _cut(text, styles, x.start, x.end)
+    return text, styles
+
+
 class _Walker:
     def __init__(self, builder: DocBuilder, hints: _Hints, title: str) -> None:
         self.b = builder
@@ -317,14 +328,7 @@ class _Walker:
     def block(self, el) -> None:
         tag = el.tag
         if tag == "head":
-            text, styles = self.inline(el)
-            # a link to an anchor inside a heading is its permalink (the heading itself), not a reference; when
-            # it is a mark ("¶", "#", "🔗") it is no part of the heading's text either
-            permalinks = [x for x in styles if x.style == "link" and x.href.startswith("#")]
-            styles = tuple(x for x in styles if x not in permalinks)
-            for x in sorted(permalinks, key=lambda x: -x.start):
-                if not any(c.isalnum() for c in text[x.start : x.end]):
-                    text, styles = _cut(text, styles, x.start, x.end)
+            text, styles = _without_permalinks(*self.inline(el))
             rend = el.get("rend") or ""
             if not (len(rend) == 2 and rend[1].isdigit()):  # a <summary>, a caption: a line, not a section
                 self.b.add("paragraph", text, styles)
@@ -372,7 +376,7 @@ class _Walker:
                     self.b.add("list_item", prefix + text, styles, level=self.depth, tight=not first)
                     first = False
                 for sub in item:
-                    if sub.tag == "list" or any(sub is b for b in blocks):
+                    if sub.tag == "list" or sub in blocks:
                         self.block(sub)
                         first = False
             self.depth -= 1
@@ -408,12 +412,7 @@ class _Walker:
         description (``dd``) is read as the blocks it holds."""
         blocks = [c for c in item if self._is_block(c)]
         if (item.get("rend") or "").startswith("dt"):
-            text, styles = self.inline(item, skip=("list",), skip_elements=blocks)
-            permalinks = [x for x in styles if x.style == "link" and x.href.startswith("#")]
-            styles = tuple(x for x in styles if x not in permalinks)
-            for x in sorted(permalinks, key=lambda x: -x.start):
-                if not any(c.isalnum() for c in text[x.start : x.end]):
-                    text, styles = _cut(text, styles, x.start, x.end)
+            text, styles = _without_permalinks(*self.inline(item, skip=("list",), skip_elements=blocks))
             if text:
                 self.b.add("paragraph", text, (StyleSpan(0, len(text), "b"), *styles))
             return
@@ -421,7 +420,7 @@ class _Walker:
         if text:
             self.b.add("paragraph", text, styles)
         for sub in item:
-            if sub.tag == "list" or any(sub is b for b in blocks):
+            if sub.tag == "list" or sub in blocks:
                 self.block(sub)
 
     def _is_block(self, el) -> bool:
@@ -435,16 +434,17 @@ class _Walker:
         return "\n" in text.strip() or _norm(text) in self.hints.code_text
 
     def inline(self, el, skip: tuple[str, ...] = (), skip_elements: list | None = None) -> tuple[str, tuple]:
+        """``el``'s text and styles; elements with a tag in ``skip``, and ``skip_elements`` themselves, are left
+        out (their tails are kept)."""
         out = InlineText()
-        self._inline(el, out, skip, top=True, skip_elements=skip_elements or [])
+        self._inline(el, out, skip, frozenset(skip_elements or ()), top=True)
         return out.finish()
 
     def _inline(
-        self, el, out: InlineText, skip: tuple[str, ...], top: bool = False, skip_elements: list | None = None
+        self, el, out: InlineText, skip: tuple[str, ...], skip_elements: frozenset, top: bool = False
     ) -> None:
-        skip_elements = skip_elements or []
         if not top:
-            if el.tag in skip or any(el is x for x in skip_elements):
+            if el.tag in skip or el in skip_elements:
                 out.add(el.tail or "")
                 return
             if el.tag == "lb":
@@ -465,7 +465,7 @@ class _Walker:
             out.open(style)
         out.add(el.text or "", verbatim=style == "code")
         for child in el:
-            self._inline(child, out, skip, skip_elements=skip_elements)
+            self._inline(child, out, skip, skip_elements)
         if style == "link":
             out.close_link()
         elif style:

@@ -85,7 +85,7 @@ def read_markdown(source: str, raw: str) -> Document | None:
             if (
                 title is not None
             ):  # a title may use inline Markdown (`code`, *emphasis*): its text is the title
-                title = inline_text(_MD.parseInline(title)[0].children or [])[0] or title
+                title = _markdown_text(title)[0] or title
     reader.run(tokens, want_title=title is None, known_title=title or "")
     if title is None:
         title = reader.title
@@ -254,8 +254,7 @@ class _Reader:
             i += 1
 
     def _title_paragraph(self, open_tok: Token, title: str) -> None:
-        parsed = (_MDX if self.mdx else _MD).parseInline(title)
-        text, styles = inline_text(parsed[0].children or [] if parsed else [], mdx=self.mdx)
+        text, styles = _markdown_text(title, mdx=self.mdx)
         if text.strip():
             self.b.add("paragraph", text, styles, lines=_lines(open_tok))
             self.tight_next = False
@@ -311,6 +310,13 @@ def _inline_markdown(text: str, out: InlineText, *, mdx: bool = False) -> None:
     tokens = (_MDX if mdx else _MD).parseInline(text)
     children = tokens[0].children if tokens and tokens[0].children else []
     _inline_into(children, out, mdx=mdx)
+
+
+def _markdown_text(text: str, *, mdx: bool = False) -> tuple[str, tuple]:
+    """The readable text and style spans of a line of inline Markdown (a title, a container's title)."""
+    out = InlineText()
+    _inline_markdown(text, out, mdx=mdx)
+    return out.finish()
 
 
 def _MD_INLINE(text: str, out: InlineText) -> None:  # noqa: N802

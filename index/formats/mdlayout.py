@@ -67,9 +67,8 @@ def fence_after(fence: str | None, line: str) -> tuple[str | None, bool]:
 
 
 _CODE_SPAN = re.compile(r"(`+)(?:(?!`).|`(?!\1))*?\1(?!`)")  # a code span: equal runs of backticks
-SYNTAX_LINE_CHARS = (
-    2000  # a line longer than this is prose or data, never site syntax (keeps the rules linear)
-)
+# a line longer than this is prose or data, never site syntax (keeps the rules linear)
+SYNTAX_LINE_CHARS = 2000
 
 
 def _open_ticks(line: str, open_run: int) -> int:
@@ -86,8 +85,8 @@ def _open_ticks(line: str, open_run: int) -> int:
 def _inline_marks(line: str, defined: set[str], code_like: bool) -> str:
     """Outside inline code spans: icon shortcodes out; unless the line may be code (``code_like``), ``==x==`` /
     ``^^x^^`` / ``++x++`` as ``x`` and an autorefs cross-reference whose target is not defined on the page
-    (``[File][mkdocs.structure.files.File]``, ``[`mkdocs.Plugin`][]``) as its text. A line with a code span that
-    does not close on it is left as it is."""
+    (``[File][mkdocs.structure.files.File]``, ``[`mkdocs.Plugin`][]``) as its text. Every code span of the line
+    closes on it (a line that leaves one open is not given here)."""
 
     def autoref(m: re.Match[str]) -> str:
         target = (m.group(2) or m.group(1).strip("`")).casefold()
@@ -95,8 +94,6 @@ def _inline_marks(line: str, defined: set[str], code_like: bool) -> str:
             return m.group(0)
         return m.group(1)
 
-    if _open_ticks(line, 0):
-        return line
     out, pos = [], 0
     for m in [*_CODE_SPAN.finditer(line), None]:
         a, b = (m.start(), m.end()) if m else (len(line), len(line))
@@ -178,7 +175,7 @@ def site_syntax_layout(text: str) -> str:
         ):
             lines[i] = ""
             skip_indented = True
-        elif "`" in line or any(c in line for c in ":=^+]"):
+        elif not ticks and ("`" in line or any(c in line for c in ":=^+]")):
             lines[i] = _inline_marks(line, defined, code_like)
     return "\n".join(lines)
 
