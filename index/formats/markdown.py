@@ -117,6 +117,7 @@ def _lang(info: str) -> str:
 
 _SENTENCE_INSIDE = re.compile(r"[.!?][\"')\]]?\s+\S")
 _MAX_SETEXT_WORDS = 20
+_MAX_ATX_WORDS = 30  # the longest FAQ question headings of the sites we read have 17-22 words
 
 
 def _prose(text: str) -> bool:
@@ -188,7 +189,9 @@ class _Reader:
                 if m:
                     anchor = m.group(1)
                 level = int(tok.tag[1])
-                if tok.markup == "-" and _prose(text):  # a paragraph above a ``---`` rule, not a heading
+                if (tok.markup == "-" and _prose(text)) or len(text.split()) > _MAX_ATX_WORDS:
+                    # a paragraph above a ``---`` rule, or a paragraph written after ``###`` (several sentences
+                    # of prose): read as the paragraph it is, so it never becomes a section path
                     self._paragraph(tok, inline)
                     i += 3
                     continue
