@@ -1,7 +1,7 @@
 """/ask latency through the fake Discord: acknowledgement and final edit, one at a time and in bursts.
 
     python benchmarks/bot_latency.py [--corpus seeds] [--concurrent 50] [--bursts 6] [--rounds 20]
-                                     [--compare | --process]
+                                     [--compare | --process] [--rerank N]
 
 Indexes the corpus into a temporary store, starts the fake Discord and the real bot (real model, real
 Chroma, the real discord.py client; no Discord account needed) and prints, for single questions and for
@@ -113,6 +113,7 @@ async def bot_in_its_own_process(
         "QUOTEBOT_CORPUS_DIR": str(settings.corpus_dir),
         "QUOTEBOT_STORE_DIR": str(settings.store_dir),
         "QUOTEBOT_COOLDOWN": "0",
+        "QUOTEBOT_RERANK": str(settings.rerank),
     }
     with (tmp / "bot.log").open("wb") as log:
         proc = await asyncio.create_subprocess_exec(
@@ -133,7 +134,10 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(args.corpus, Path(tmp) / "corpus")
         settings = IndexSettings(
-            _env_file=None, corpus_dir=Path(tmp) / "corpus", store_dir=Path(tmp) / "store"
+            _env_file=None,
+            corpus_dir=Path(tmp) / "corpus",
+            store_dir=Path(tmp) / "store",
+            **({} if args.rerank is None else {"rerank": args.rerank}),
         )
         embedder = get_embedder()
         print(index_corpus(settings, embedder=embedder).line())
@@ -204,6 +208,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrent", type=int, default=50)
     parser.add_argument("--bursts", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rerank", type=int, default=None, help="QUOTEBOT_RERANK for the bot (default: its own)")
     parser.add_argument("--compare", action="store_true", help="interleave batched and one-by-one bursts")
     parser.add_argument(
         "--process", action="store_true", help="run the bot as `quotebot run` in its own process"
