@@ -208,7 +208,9 @@ if __name__ == "__main__":
     parser.add_argument("--concurrent", type=int, default=50)
     parser.add_argument("--bursts", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--rerank", type=int, default=None, help="QUOTEBOT_RERANK for the bot (default: its own)")
+    parser.add_argument(
+        "--rerank", type=int, default=None, help="QUOTEBOT_RERANK for the bot (default: its own)"
+    )
     parser.add_argument("--compare", action="store_true", help="interleave batched and one-by-one bursts")
     parser.add_argument(
         "--process", action="store_true", help="run the bot as `quotebot run` in its own process"

@@ -148,7 +148,9 @@ def test_late_interaction_reorders_only_the_first_candidates(docs_retriever, doc
     assert docs_settings.rerank == 3  # on by default
 
 
-def test_late_interaction_is_skipped_while_other_questions_are_answered(docs_retriever, docs_settings, embedder):
+def test_late_interaction_is_skipped_while_other_questions_are_answered(
+    docs_retriever, docs_settings, embedder
+):
     """A question asked while another is being answered is ranked by the blend alone (a burst keeps its latency);
     asked alone, the same question is re-scored."""
     from index.retrieve import Retriever
