@@ -390,6 +390,13 @@ def main(argv: list[str] | None = None) -> int:
             set(),
         )
     )
+    sets.append(
+        (
+            [ROOT / f"benchmarks/data/pydis_site_{s}.jsonl" for s in ("dev", "test")],
+            ROOT / "benchmarks/data/pydis-site/corpus",
+            set(),
+        )
+    )
     guide = args.shared / "eval" / "djs-guide"
     if (guide / "corpus").is_dir():
         shared_dev = guide / "questions_dev.jsonl"

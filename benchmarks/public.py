@@ -64,6 +64,14 @@ CORPORA = (
             ("test", ("@/benchmarks/data/pycord_guide_test.jsonl",)),
         ),
     ),
+    Corpus(
+        "pydis-site",
+        "@/benchmarks/data/pydis-site",
+        (
+            ("dev", ("@/benchmarks/data/pydis_site_dev.jsonl",)),
+            ("test", ("@/benchmarks/data/pydis_site_test.jsonl",)),
+        ),
+    ),
     Corpus("squad", "squad", (("dev", ("dev.jsonl",)), ("test", ("test.jsonl",)))),
     Corpus("scifact", "scifact", (("test", ("questions.jsonl",)),)),
 )
