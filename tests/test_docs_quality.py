@@ -137,7 +137,7 @@ def test_late_interaction_reorders_only_the_first_candidates(docs_retriever, doc
         before = {s.row: s.score for s in ranked}
         assert np.all(np.diff(scores) <= 1e-12)
         assert all(s.score <= before[s.row] + 1e-12 for s in after)
-        moved += after[0].row != ranked[0].row
+        moved += [s.row for s in after[:3]] != [s.row for s in ranked[:3]]
     assert moved  # it does re-order some questions
 
     def hit_at_1(retriever):
