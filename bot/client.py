@@ -167,7 +167,13 @@ class QuoteBot(commands.Bot):
         return await self.off_loop(self.retriever.search, question, k, offset=offset, source=source)
 
     async def answer(
-        self, question: str, *, k: int = 3, offset: int = 0, content_prefix: str = ""
+        self,
+        question: str,
+        *,
+        k: int = 3,
+        offset: int = 0,
+        content_prefix: str = "",
+        rescore: bool | None = None,
     ) -> tuple[Answer, render.Rendered]:
         """Search and render in one trip off the event loop (rendering a page of quotes takes a few ms of
         CPU: 50 of them in a burst held the loop for about 100 ms)."""
@@ -175,7 +181,7 @@ class QuoteBot(commands.Bot):
         threshold = self.threshold()
 
         def work() -> tuple[Answer, render.Rendered]:
-            answer = self.retriever.search(question, k, offset=offset)
+            answer = self.retriever.search(question, k, offset=offset, rescore=rescore)
             rendered = render.render_answer(
                 answer, offset=offset, content_prefix=content_prefix, threshold=threshold
             )

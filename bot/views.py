@@ -1,7 +1,8 @@
 """Answer buttons that survive restarts: their whole state lives in the custom_id (DynamicItem).
 
-- More:    ``qb:more:{asker}:{offset}:{k}``  the next ``k`` quotes after ``offset``; the question is read
-           back from the message content (``render.question_line``).
+- More:    ``qb:more:{asker}:{offset}:{k}[:{rescored}]``  the next ``k`` quotes after ``offset``; the question
+           is read back from the message content (``render.question_line``); ``rescored`` (0/1) repeats the first
+           page's late-interaction choice, so every page is cut from the same ranking (older ids: decided anew).
 - Context: ``qb:ctx:{asker}:{passage_id}[:{first}-{last}]``  the passages before and after the top quote (a grown
   quote names its first and last passages; no model call).
 - Share:   ``qb:share:{asker}``              re-posts a private answer publicly, attributed to the asker.
@@ -41,23 +42,31 @@ async def _only_asker(interaction: discord.Interaction, asker_id: int) -> bool:
 
 class MoreButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"qb:more:(?P<asker>\d{1,20}):(?P<offset>\d{1,4}):(?P<k>\d{1,2})",
+    template=r"qb:more:(?P<asker>\d{1,20}):(?P<offset>\d{1,4}):(?P<k>\d{1,2})(?::(?P<rescored>[01]))?",
 ):
-    def __init__(self, asker_id: int, offset: int, k: int) -> None:
-        self.asker_id, self.offset, self.k = asker_id, offset, k
+    def __init__(self, asker_id: int, offset: int, k: int, rescored: bool | None = None) -> None:
+        self.asker_id, self.offset, self.k, self.rescored = asker_id, offset, k, rescored
+        flag = "" if rescored is None else f":{int(rescored)}"
         super().__init__(
             discord.ui.Button(
                 label="More",
                 style=discord.ButtonStyle.primary,
-                custom_id=f"qb:more:{asker_id}:{offset}:{k}",
+                custom_id=f"qb:more:{asker_id}:{offset}:{k}{flag}",
             )
+        )
+
+    @classmethod
+    def from_match(cls, match: Any) -> MoreButton:
+        flag = match["rescored"]
+        return cls(
+            int(match["asker"]), int(match["offset"]), int(match["k"]), None if flag is None else flag == "1"
         )
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
     ) -> MoreButton:
-        return cls(int(match["asker"]), int(match["offset"]), int(match["k"]))
+        return cls.from_match(match)
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         return await _only_asker(interaction, self.asker_id)
@@ -73,7 +82,9 @@ class MoreButton(
             await interaction.response.defer()  # keeps the message; the edit follows
             private = bool(message and message.flags.ephemeral)
             prefix = _content_prefix(message.content if message else "")
-            answer, rendered = await bot.answer(question, k=self.k, offset=self.offset, content_prefix=prefix)
+            answer, rendered = await bot.answer(
+                question, k=self.k, offset=self.offset, content_prefix=prefix, rescore=self.rescored
+            )
             view = answer_view(interaction.user.id, answer, offset=self.offset, k=self.k, private=private)
             await interaction.edit_original_response(
                 content=rendered.content, embeds=rendered.embeds, view=view
@@ -165,7 +176,7 @@ def answer_view(
     """The buttons under an answer page: More (if a full page came back), Context, Share (private)."""
     view = discord.ui.View(timeout=None)
     if answer.answered and len(answer.hits) >= k:
-        view.add_item(MoreButton(asker_id, offset + k, k))
+        view.add_item(MoreButton(asker_id, offset + k, k, answer.rescored))
     if answer.hits:
         top = answer.hits[0]
         custom_id = context_id(asker_id, top.passage_id, top.span)
@@ -199,7 +210,7 @@ def _public_copy(message: discord.Message) -> discord.ui.View | None:
                 if match is None:
                     continue
                 if item_cls is MoreButton:
-                    view.add_item(MoreButton(int(match["asker"]), int(match["offset"]), int(match["k"])))
+                    view.add_item(MoreButton.from_match(match))
                 else:
                     view.add_item(ContextButton(int(match["asker"]), match["passage"]))
     return view if view.children else None

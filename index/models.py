@@ -195,6 +195,9 @@ class Answer:
     answered: bool
     hits: tuple[Hit, ...]
     small_talk: bool = False  # chat rather than a question about the documents: nothing was searched
+    # whether late interaction re-ordered the first candidates; later pages of the question pass it back to
+    # ``Retriever.search(rescore=...)`` so that they are cut from the same ranking
+    rescored: bool = False
 
 
 @dataclass(frozen=True)

@@ -289,8 +289,13 @@ class Retriever:
         offset: int = 0,
         source: str | None = None,
         mode: str = "hybrid",
+        rescore: bool | None = None,
     ) -> Answer:
-        """The best ``k`` quotes for ``question`` (after skipping ``offset``), best first."""
+        """The best ``k`` quotes for ``question`` (after skipping ``offset``), best first.
+
+        ``rescore``: whether the first candidates are re-ordered by late interaction (``settings.rerank``);
+        None decides by load (skipped while other questions are being answered). A later page passes the first
+        page's ``Answer.rescored`` so that its quotes come from the same ranking (no quote repeated or skipped)."""
         q = validate_question(question)
         if mode not in MODES:
             raise QuestionError(f"Unknown retriever “{mode}”: choose one of {', '.join(MODES)}.")
@@ -304,7 +309,9 @@ class Retriever:
             self._in_flight += 1
         try:
             ranked = self._rank(state, q, mode, doc_id)
-            if mode == "hybrid" and self.settings.rerank > 1 and len(ranked) > 1 and self._alone():
+            rescored = mode == "hybrid" and self.settings.rerank > 1 and len(ranked) > 1
+            rescored = rescored and (self._alone() if rescore is None else rescore)
+            if rescored:
                 ranked = self._rescore(state, q, ranked, self.settings.rerank)
         finally:
             with self._flight_lock:
@@ -318,7 +325,10 @@ class Retriever:
         answered = bool(quotes) and quotes[0][0].score >= threshold
         page = quotes[start:stop]
         return Answer(
-            question=q, answered=answered, hits=tuple(self._hit(state, s, rows) for s, rows in page)
+            question=q,
+            answered=answered,
+            hits=tuple(self._hit(state, s, rows) for s, rows in page),
+            rescored=rescored,
         )
 
     def _alone(self) -> bool:

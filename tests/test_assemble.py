@@ -152,3 +152,28 @@ def test_pages_of_grown_quotes_never_repeat_or_skip_a_quote(docs_retriever):
             for h in docs_retriever.search(question, 3, offset=offset).hits
         ]
         assert paged == whole[: len(paged)] and len(set(paged)) == len(paged)
+
+
+def test_later_pages_repeat_the_first_pages_late_interaction_choice(docs_retriever):
+    """A first page asked during a burst (no late interaction) and its More pages asked alone, or the reverse, are
+    cut from one ranking: the later pages pass back ``Answer.rescored``, so no quote is repeated or skipped."""
+    from index.evaluate import load_questions
+
+    root = Path(__file__).parent
+    questions = [q.question for q in load_questions(root / "data" / "docs_eval_dev.jsonl") if q.answerable][
+        :12
+    ]
+    choices = set()
+    for busy_first in (True, False):
+        for question in questions:
+            docs_retriever._in_flight += busy_first  # another question is being answered (test thread only)
+            first = docs_retriever.search(question, 2)
+            docs_retriever._in_flight += (not busy_first) - busy_first
+            later = [docs_retriever.search(question, 2, offset=o, rescore=first.rescored) for o in (2, 4)]
+            docs_retriever._in_flight -= not busy_first
+            whole = docs_retriever.search(question, 6, rescore=first.rescored)
+            paged = [h.quote for answer in (first, *later) for h in answer.hits]
+            assert paged == [h.quote for h in whole.hits][: len(paged)]
+            choices.add(first.rescored)
+    assert docs_retriever._in_flight == 0
+    assert choices == {True, False}  # asked alone it was re-scored, during a burst it was not

@@ -84,7 +84,7 @@ async def test_more_pages_on_and_only_the_asker_may_press_it(fake: FakeDiscord, 
     assert [e["title"].split("\\.")[0] for e in page["embeds"]] == ["4", "5", "6"]
     assert not set(first_page) & {visible(e["description"]) for e in page["embeds"]}
     more = fake.find_button(page, label="More")
-    assert more["custom_id"] == f"qb:more:{fake.user_id}:6:3"
+    assert more["custom_id"] == f"qb:more:{fake.user_id}:6:3:1"  # page 1 was re-scored: so are the next pages
 
 
 async def test_context_shows_the_passages_around_the_top_quote(fake: FakeDiscord, seed_bot: Any) -> None:

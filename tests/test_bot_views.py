@@ -45,7 +45,14 @@ async def test_buttons_parse_their_state_back_from_the_custom_id() -> None:
     parsed = await MoreButton.from_custom_id(
         None, more.item, MoreButton.__discord_ui_compiled_template__.fullmatch(more.custom_id)
     )
-    assert (parsed.asker_id, parsed.offset, parsed.k) == (42, 3, 3)
+    assert (parsed.asker_id, parsed.offset, parsed.k, parsed.rescored) == (42, 3, 3, None)  # an older id
+    for rescored in (True, False):  # the first page's late-interaction choice rides along
+        more = MoreButton(42, 6, 3, rescored)
+        assert more.custom_id == f"qb:more:42:6:3:{int(rescored)}"
+        parsed = await MoreButton.from_custom_id(
+            None, more.item, MoreButton.__discord_ui_compiled_template__.fullmatch(more.custom_id)
+        )
+        assert (parsed.offset, parsed.k, parsed.rescored) == (6, 3, rescored)
     ctx = ContextButton(42, "abc-def-00001")
     parsed_ctx = await ContextButton.from_custom_id(
         None, ctx.item, ContextButton.__discord_ui_compiled_template__.fullmatch(ctx.custom_id)

@@ -342,8 +342,14 @@ def test_a_paragraph_above_a_rule_is_not_a_heading_but_a_short_underlined_line_i
 def test_a_paragraph_written_as_a_heading_is_read_as_prose_and_long_faq_questions_stay_headings():
     prose = " ".join(["This sentence goes on about deferring."] * 6) + " An example is shown below."
     faq = "Q: What perks are there for boosters? Can I keep the role once the boost expires?"
-    d = read_markdown("p.md", f"# Page\n\n## Tips\n\n### {prose}\n\n    code()\n\n#### {faq}\n\nYes.\n")
-    assert headings_of(d) == ["Tips", faq]
+    signature = (
+        "send(" + ", ".join(f"arg{i}: int | None = None" for i in range(8)) + ")"
+    )  # 40 words, no sentence
+    d = read_markdown(
+        "p.md",
+        f"# Page\n\n## Tips\n\n### {prose}\n\n    code()\n\n#### {faq}\n\nYes.\n\n### {signature}\n\nSends.\n",
+    )
+    assert headings_of(d) == ["Tips", faq, signature]
     para = next(b for b in d.blocks if d.text[b.start : b.end].startswith("This sentence"))
     assert para.kind == "paragraph" and para.path == ("Tips",)
     code = next(b for b in d.blocks if b.kind == "code")
@@ -351,8 +357,11 @@ def test_a_paragraph_written_as_a_heading_is_read_as_prose_and_long_faq_question
 
 
 def test_a_heading_written_with_a_no_break_space_is_a_heading_and_code_keeps_it():
-    d = read_markdown("p.md", "# Page\n\n###\u00a0Text Colors\n\n- 30: Gray\n\n```md\n##\u00a0raw\n```\n")
-    assert headings_of(d) == ["Text Colors"]
+    d = read_markdown(
+        "p.md",
+        "# Page\n\n###\u00a0Text Colors\n\n- 30: Gray\n\n```md\n##\u00a0raw\n```\n\n> ####\u00a0Quoted\n",
+    )
+    assert headings_of(d) == ["Text Colors", "Quoted"]
     item = next(b for b in d.blocks if b.kind == "list_item")
     assert item.path == ("Text Colors",) and "#" not in d.text[item.start : item.end]
     code = next(b for b in d.blocks if b.kind == "code")

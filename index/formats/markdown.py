@@ -189,9 +189,12 @@ class _Reader:
                 if m:
                     anchor = m.group(1)
                 level = int(tok.tag[1])
-                if (tok.markup == "-" and _prose(text)) or len(text.split()) > _MAX_ATX_WORDS:
-                    # a paragraph above a ``---`` rule, or a paragraph written after ``###`` (several sentences
-                    # of prose): read as the paragraph it is, so it never becomes a section path
+                if (tok.markup == "-" and _prose(text)) or (
+                    len(text.split()) > _MAX_ATX_WORDS and _SENTENCE_INSIDE.search(text)
+                ):
+                    # a paragraph above a ``---`` rule, or a paragraph written after ``###`` (several sentences,
+                    # over 30 words; a long API signature has no sentence break and stays a heading): read as the
+                    # paragraph it is, so it never becomes a section path
                     self._paragraph(tok, inline)
                     i += 3
                     continue

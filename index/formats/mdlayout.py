@@ -116,7 +116,8 @@ def _snippet_block_end(lines: list[str], i: int) -> int | None:
     return None
 
 
-_NBSP_HEADING = re.compile(r"^( {0,3}#{1,6})\u00a0")
+# in a block quote or a list item too (``> ###\u00a0x``, ``- ##\u00a0x``)
+_NBSP_HEADING = re.compile(r"^((?:[ \t]*>)*[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?#{1,6})\u00a0")
 
 
 def site_syntax_layout(text: str) -> str:
