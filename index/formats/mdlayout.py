@@ -161,10 +161,10 @@ def site_syntax_layout(text: str) -> str:
             )
             skip_indented = bool(head)  # a header's options (``    type: warning``) follow it, indented
             continue
-        if not code_like and _NBSP_HEADING.match(line):
+        if not code_like:
             # ``###\u00a0Text`` (a no-break space pasted from a rich editor): Python-Markdown and most site
             # generators render a heading; CommonMark wants a plain space. Same length, so offsets stay true.
-            line = lines[i] = _NBSP_HEADING.sub(lambda m: m.group(1) + " ", line, count=1)
+            line = lines[i] = _NBSP_HEADING.sub(r"\1 ", line, count=1)
         following = lines[i + 1] if i + 1 < len(lines) else ""
         heading = _API_HEADING.match(line)
         if not code_like and _SNIPPET_FENCE.match(line):
