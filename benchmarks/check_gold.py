@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from evalsets import CORPORA, resolve  # noqa: E402  (beside this script)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 KINDS = {
@@ -376,44 +378,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report = Report([], [])
 
-    sets: list[tuple[list[Path], Path, set[str]]] = [
-        (
-            [ROOT / "tests/data/docs_eval_dev.jsonl", ROOT / "tests/data/docs_eval_test.jsonl"],
-            ROOT / "tests/fixtures/docs",
-            set(),
-        )
-    ]
-    sets.append(
-        (
-            [ROOT / f"benchmarks/data/pycord_guide_{s}.jsonl" for s in ("dev", "test")],
-            ROOT / "benchmarks/data/pycord-guide/corpus",
-            set(),
-        )
-    )
-    sets.append(
-        (
-            [ROOT / f"benchmarks/data/pydis_site_{s}.jsonl" for s in ("dev", "test")],
-            ROOT / "benchmarks/data/pydis-site/corpus",
-            set(),
-        )
-    )
-    guide = args.shared / "eval" / "djs-guide"
-    if (guide / "corpus").is_dir():
-        shared_dev = guide / "questions_dev.jsonl"
-        taken = (
-            {fold(q.get("question", "")) for q in load_questions(shared_dev)}
-            if shared_dev.is_file()
-            else set()
-        )
-        sets.append(
-            (
-                [ROOT / f"benchmarks/data/djs_guide_{s}.jsonl" for s in ("dev", "dev2", "test", "test2")],
-                guide / "corpus",
-                taken,
-            )
-        )
-    else:
-        print(f"skip: no discord.js Guide corpus under {guide} (the guide's question files are not checked)")
+    sets: list[tuple[list[Path], Path, set[str]]] = []
+    for corpus in CORPORA:  # the documentation sets; the question files kept in this repository
+        if corpus.kind != "docs":
+            continue
+        files = [f for _, names in corpus.splits for f in names]
+        folder = corpus.corpus_dir(args.shared)
+        if not folder.is_dir():
+            print(f"skip: no {corpus.name} corpus under {folder} (its question files are not checked)")
+            continue
+        shared = [resolve(args.shared, f) for f in files if not f.startswith("@/")]
+        # a question of ours must not repeat one of the shared files beside it
+        taken = {fold(q.get("question", "")) for f in shared if f.is_file() for q in load_questions(f)}
+        sets.append(([resolve(args.shared, f) for f in files if f.startswith("@/")], folder, taken))
     for pair in args.pair:
         questions, _, corpus = pair.rpartition(":")
         sets.append(([Path(questions)], Path(corpus), set()))

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.evalsets import CORPORA  # noqa: E402
 from benchmarks.vector_cache import CachedEmbedder  # noqa: E402
 from index import ranking  # noqa: E402
 from index.evaluate import Question, is_hit, load_questions  # noqa: E402
@@ -48,7 +49,6 @@ FEATURES = (
 )
 # question-level evidence: the same for every candidate, so it moves confidence, never the order
 QUESTION_FEATURES = ("unknown",)
-PYCORD = ROOT / "benchmarks/data/pycord-guide"  # the Pycord guide (MIT), kept in this repository
 MIN_ANSWERED = 0.95  # the threshold never costs more than 5% of the answerable questions of any dev set
 CAP = 2  # passages of one document among the leading hits (as ``hygiene.MAX_PER_DOCUMENT``)
 
@@ -74,36 +74,17 @@ class SetData:
 
 
 def sets_available(shared: Path) -> list[tuple[str, str, str, Path, list[Path]]]:
-    """(name, split, kind, corpus, question files) of every set present."""
-    ev = shared / "eval"
-    out = [
-        ("seeds-own", "dev", "news", ROOT / "seeds", [ROOT / "tests/data/seed_eval.jsonl"]),
-        ("seeds-shared", "dev", "news", ROOT / "seeds", [ev / "seed_questions_dev.jsonl"]),
-        ("docs", "dev", "docs", ROOT / "tests/fixtures/docs", [ROOT / "tests/data/docs_eval_dev.jsonl"]),
-        ("docs", "test", "docs", ROOT / "tests/fixtures/docs", [ROOT / "tests/data/docs_eval_test.jsonl"]),
-        (
-            "djs",
-            "dev",
-            "docs",
-            ev / "djs-guide/corpus",
-            [
-                ev / "djs-guide/questions_dev.jsonl",
-                ROOT / "benchmarks/data/djs_guide_dev.jsonl",
-                ROOT / "benchmarks/data/djs_guide_dev2.jsonl",
-            ],
-        ),
-        ("djs", "test", "docs", ev / "djs-guide/corpus", [ROOT / "benchmarks/data/djs_guide_test.jsonl"]),
-        ("djs", "test2", "docs", ev / "djs-guide/corpus", [ROOT / "benchmarks/data/djs_guide_test2.jsonl"]),
-        ("pycord", "dev", "docs", PYCORD / "corpus", [ROOT / "benchmarks/data/pycord_guide_dev.jsonl"]),
-        ("pycord", "test", "docs", PYCORD / "corpus", [ROOT / "benchmarks/data/pycord_guide_test.jsonl"]),
-        ("squad", "dev", "squad", ev / "squad/corpus", [ev / "squad/dev.jsonl"]),
-        ("squad", "test", "squad", ev / "squad/corpus", [ev / "squad/test.jsonl"]),
-    ]
-    return [
-        (n, s, k, c, [f for f in files if f.is_file()])
-        for n, s, k, c, files in out
-        if c.is_dir() and any(f.is_file() for f in files)
-    ]
+    """(name, split, kind, corpus, question files) of every set present: the dev splits of the fitted corpora
+    (``evalsets.Corpus.fitted``) and their other splits, which are only reported."""
+    out = []
+    for c in CORPORA:
+        if not c.fitted or not c.corpus_dir(shared).is_dir():
+            continue
+        for split, _ in c.splits:
+            files = [f for f in c.question_files(shared, split) if f.is_file()]
+            if files:
+                out.append((c.name, split, c.kind, c.corpus_dir(shared), files))
+    return out
 
 
 def collect(retriever, questions: list[Question]) -> list[QData]:

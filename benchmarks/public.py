@@ -25,6 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # evalsets, beside this script
+
+from evalsets import CORPORA as ALL_CORPORA  # noqa: E402
+from evalsets import Corpus  # noqa: E402
 
 from index.evaluate import EvalReport, evaluate, format_metric, load_questions  # noqa: E402
 
@@ -32,54 +36,7 @@ MODES = ("hybrid", "dense", "bm25")
 K = 10
 
 
-@dataclass(frozen=True)
-class Corpus:
-    name: str
-    folder: str  # under <shared>/eval, or "@/..." in this repository
-    splits: tuple[tuple[str, tuple[str, ...]], ...]  # (split name, question files: "@/..." = in this repo)
-
-
-CORPORA = (
-    Corpus(
-        "djs-guide",
-        "djs-guide",
-        (
-            (
-                "dev",
-                (
-                    "questions_dev.jsonl",
-                    "@/benchmarks/data/djs_guide_dev.jsonl",
-                    "@/benchmarks/data/djs_guide_dev2.jsonl",
-                ),
-            ),
-            ("test", ("@/benchmarks/data/djs_guide_test.jsonl",)),
-            ("test2", ("@/benchmarks/data/djs_guide_test2.jsonl",)),
-        ),
-    ),
-    Corpus(
-        "pycord-guide",
-        "@/benchmarks/data/pycord-guide",
-        (
-            ("dev", ("@/benchmarks/data/pycord_guide_dev.jsonl",)),
-            ("test", ("@/benchmarks/data/pycord_guide_test.jsonl",)),
-        ),
-    ),
-    Corpus(
-        "pydis-site",
-        "@/benchmarks/data/pydis-site",
-        (
-            ("dev", ("@/benchmarks/data/pydis_site_dev.jsonl",)),
-            ("test", ("@/benchmarks/data/pydis_site_test.jsonl",)),
-        ),
-    ),
-    Corpus("squad", "squad", (("dev", ("dev.jsonl",)), ("test", ("test.jsonl",)))),
-    Corpus("scifact", "scifact", (("test", ("questions.jsonl",)),)),
-)
-
-
-def corpus_root(eval_dir: Path, corpus: Corpus) -> Path:
-    """The folder holding a corpus's ``corpus/`` (under the shared eval folder, or in this repository)."""
-    return ROOT / corpus.folder[2:] if corpus.folder.startswith("@/") else eval_dir / corpus.folder
+CORPORA = tuple(c for c in ALL_CORPORA if c.public)
 
 
 _LEAKS = re.compile(
@@ -118,10 +75,6 @@ class HitAudit:
             f"{self.hits} hits audited: {len(self.problems)} with markup leaks or broken fences, "
             f"{self.without_section} without a section"
         )
-
-
-def _question_file(eval_dir: Path, corpus: Corpus, name: str) -> Path:
-    return ROOT / name[2:] if name.startswith("@/") else corpus_root(eval_dir, corpus) / name
 
 
 @dataclass(frozen=True)
@@ -345,10 +298,10 @@ def run_corpus(
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on its logger when imported
 
-    corpus_dir = corpus_root(eval_dir, corpus) / "corpus"
+    corpus_dir = corpus.corpus_dir(eval_dir.parent)
     splits = [
-        (name, [q for f in files for q in load_questions(_question_file(eval_dir, corpus, f))][:limit])
-        for name, files in corpus.splits
+        (name, [q for f in corpus.question_files(eval_dir.parent, name) for q in load_questions(f)][:limit])
+        for name, _ in corpus.splits
     ]
     with tempfile.TemporaryDirectory(prefix=f"quotebot-bench-{corpus.name}-") as tmp:
         store_dir = keep / corpus.name if keep is not None else Path(tmp) / "store"
@@ -434,8 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     for corpus in CORPORA:
         if args.only and corpus.name != args.only:
             continue
-        if not (corpus_root(eval_dir, corpus) / "corpus").is_dir():
-            print(f"Skipping {corpus.name}: {corpus_root(eval_dir, corpus) / 'corpus'} not found.")
+        if not corpus.corpus_dir(eval_dir.parent).is_dir():
+            print(f"Skipping {corpus.name}: {corpus.corpus_dir(eval_dir.parent)} not found.")
             continue
         run_corpus(corpus, eval_dir, embedder, args.limit, run, keep=args.store)
         if out is not None:  # write after each corpus so a long run keeps what it measured
