@@ -310,6 +310,7 @@ class Retriever:
         try:
             ranked = self._rank(state, q, mode, doc_id)
             rescored = mode == "hybrid" and self.settings.rerank > 1 and len(ranked) > 1
+            rescored = rescored and hasattr(self.embedder, "embed_tokens")  # else nothing could change
             rescored = rescored and (self._alone() if rescore is None else rescore)
             if rescored:
                 ranked = self._rescore(state, q, ranked, self.settings.rerank)

@@ -171,3 +171,27 @@ def test_late_interaction_is_skipped_while_other_questions_are_answered(
         with docs_retriever._flight_lock:
             docs_retriever._in_flight -= 1
     assert docs_retriever._in_flight == 0
+
+
+def test_an_embedder_without_token_embeddings_never_claims_a_re_scored_ranking(
+    docs_retriever, docs_settings, embedder
+):
+    """Late interaction needs token embeddings: an embedder without them ranks by the blend, and its answers say
+    so (``Answer.rescored`` rides in the More button, so later pages repeat the choice)."""
+    from index.retrieve import Retriever
+
+    class SentenceOnly:  # the Embedder protocol and nothing more
+        name, dim = embedder.name, embedder.dim
+
+        def embed_documents(self, texts):
+            return embedder.embed_documents(texts)
+
+        def embed_query(self, text):
+            return embedder.embed_query(text)
+
+    question = next(q.question for q in load_questions(SETS["dev"]) if q.answerable)
+    assert docs_retriever.search(question, 3).rescored
+    bare = Retriever(docs_retriever.store, SentenceOnly(), docs_settings)
+    answer = bare.search(question, 3)
+    assert answer.hits and not answer.rescored
+    assert not bare.search(question, 3, rescore=True).rescored
