@@ -25,12 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
-from evalsets import CORPORA  # noqa: E402
 
 import index.embedding as embedding  # noqa: E402
+from benchmarks.evalsets import CORPORA  # noqa: E402
 from index.config import IndexSettings  # noqa: E402
 from index.embedding import EncoderSettings, LazyEmbedder  # noqa: E402
 from index.evaluate import _same_doc, first_hit_rank, fold, load_questions  # noqa: E402

@@ -25,11 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
     sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # evalsets, beside this script
 
-from evalsets import CORPORA as ALL_CORPORA  # noqa: E402
-from evalsets import Corpus  # noqa: E402
-
+from benchmarks.evalsets import CORPORA as ALL_CORPORA  # noqa: E402
+from benchmarks.evalsets import Corpus  # noqa: E402
 from index.evaluate import EvalReport, evaluate, format_metric, load_questions  # noqa: E402
 
 MODES = ("hybrid", "dense", "bm25")
