@@ -260,3 +260,36 @@ def test_an_admonition_title_stays_with_its_body():
     titles = [b for b in doc.blocks if doc.text[b.start : b.end] == "Note"]
     assert len(titles) == 4 and all(any(s.style == "b" for s in b.styles) for b in titles)
     assert not any(p.text.endswith("Note") for p in chunk_document(doc))
+
+
+def test_gitbook_and_hugo_template_tags_go_and_what_they_wrap_stays():
+    """GitBook/Liquid block tags and Hugo shortcodes are template syntax: on a line of their own or inside a prose
+    line they disappear, the content between a pair stays, and a tag shown as code (a page documenting them) is
+    code, untouched."""
+    src = (
+        '# FAQ\n\n{% hint style="info" %}\nThe bot needs the **Manage Roles** permission.\n{% endhint %}\n\n'
+        '## How do I set a prefix?\n\n{% tabs %}\n{% tab title="Slash" %}\nUse `/prefix set`.\n{% endtab %}\n'
+        "{% endtabs %}\n\n{{< hint warning >}}\nPrefixes are limited to 5 characters.\n{{< /hint >}}\n\n"
+        "{{% notice tip %}}\nKeep it short.\n{{% /notice %}}\n\n"
+        'Yes, with `/language`. {% include "snippets/lang.md" %} See [setup]({{< ref "setup.md" >}}).\n\n'
+        "Write `{% raw %}{{ page.title }}{% endraw %}` to print the title.\n\n"
+        "```liquid\n{% if user %}\n  Hello {{ user.name }}\n{% endif %}\n```\n"
+    )
+    doc = read_markdown("faq.md", src)
+    assert blocks_of(doc) == [
+        ("paragraph", "The bot needs the Manage Roles permission."),
+        ("heading", "How do I set a prefix?"),
+        ("paragraph", "Use /prefix set."),
+        ("paragraph", "Prefixes are limited to 5 characters."),
+        ("paragraph", "Keep it short."),
+        ("paragraph", "Yes, with /language. See setup."),
+        ("paragraph", "Write {% raw %}{{ page.title }}{% endraw %} to print the title."),
+        ("code", "{% if user %}\n  Hello {{ user.name }}\n{% endif %}"),
+    ]
+    # the tags removed keep every line number (a quote names its source lines)
+    for p in chunk_document(doc):
+        for b in p.blocks:
+            assert b.lines[0] <= b.lines[1]
+    lines = src.split("\n")
+    hint = next(b for b in doc.blocks if doc.text[b.start : b.end].startswith("Prefixes"))
+    assert lines[hint.lines[0] - 1] == "Prefixes are limited to 5 characters."  # 1-based

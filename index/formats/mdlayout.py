@@ -4,8 +4,8 @@ CommonMark parser would read as text or code becomes what a reader of the built 
 - ``site_syntax_layout`` (Markdown and MDX; every line keeps its number): pymdown-extensions blocks
   (``/// note | Title`` … ``///``) become ``:::`` containers (the fences go, the title and body stay); include
   lines (``{* file *}``, ``--8<-- "file"``, ``{! file !}``) and mkdocstrings directives (``::: package.module``
-  with their indented options) disappear, as do abbreviation definitions (``*[HTML]: …``) and template lines
-  (``{% … %}``); icon shortcodes (``:material-clock-fast:``) go and ``==mark==``, ``^^insert^^`` and
+  with their indented options) disappear, as do abbreviation definitions (``*[HTML]: …``) and template tags
+  (``{% … %}``, Hugo's ``{{< … >}}``: a line of its own, or inside a prose line); icon shortcodes (``:material-clock-fast:``) go and ``==mark==``, ``^^insert^^`` and
   ``++ctrl+c++`` read as their text.
 - ``tabs_layout`` (Markdown): MkDocs content tabs read as their label and their dedented content.
 - ``mdx_layout`` (MDX): imports and exports go; component tag lines stand alone so that what is between them
@@ -43,7 +43,12 @@ _OPTION_LINE = re.compile(r"^[ \t]+:?[A-Za-z_][\w-]*:(?:[ \t]|$)")
 _REF_DEFINITION = re.compile(r"^ {0,3}\[([^\]]+)\]:")
 _AUTOREF = re.compile(r"\[([^\[\]]+)\]\[([\w.:-]*)\]")
 _ABBREVIATION = re.compile(r"^\*\[[^\]]+\]:")
-_TEMPLATE_LINE = re.compile(r"^[ \t]*(?:\{%.*%\}|\{#.*#\})[ \t]*$")
+# a template tag alone on its line: Liquid/Jinja/GitBook (``{% hint %}``, ``{# … #}``) and Hugo shortcodes
+# (``{{< hint warning >}}``, ``{{% notice %}}``); the content between a pair of tags stays
+_TEMPLATE_LINE = re.compile(r"^[ \t]*(?:\{%.*%\}|\{#.*#\}|\{\{[<%].*[>%]\}\})[ \t]*$")
+# the same tags inside a prose line (``… {% include "lang.md" %}``, ``[Setup]({{< ref "setup" >}})``); a Jinja
+# expression (``{{ site.title }}``) may be text a reader sees, and stays
+_TEMPLATE_TAG = re.compile(r"\{%.{0,300}?%\}|\{\{[<%].{0,300}?[>%]\}\}")
 _ICON = re.compile(r":(?:material|octicons|fontawesome|simple|twemoji)-[\w-]+:")
 # ``==mark==``, ``^^insert^^``, ``++ctrl+c++``, standing as words (never ``x==1 and y==2``)
 _MARKS = re.compile(
@@ -85,8 +90,9 @@ def _open_ticks(line: str, open_run: int) -> int:
 def _inline_marks(line: str, defined: set[str], code_like: bool) -> str:
     """Outside inline code spans: icon shortcodes out; unless the line may be code (``code_like``), ``==x==`` /
     ``^^x^^`` / ``++x++`` as ``x`` and an autorefs cross-reference whose target is not defined on the page
-    (``[File][mkdocs.structure.files.File]``, ``[`mkdocs.Plugin`][]``) as its text. Every code span of the line
-    closes on it (a line that leaves one open is not given here)."""
+    (``[File][mkdocs.structure.files.File]``, ``[`mkdocs.Plugin`][]``) as its text, and template tags out
+    (``{% include "x.md" %}``, ``{{< ref "x" >}}``). Every code span of the line closes on it (a line that leaves
+    one open is not given here)."""
 
     def autoref(m: re.Match[str]) -> str:
         target = (m.group(2) or m.group(1).strip("`")).casefold()
@@ -100,6 +106,7 @@ def _inline_marks(line: str, defined: set[str], code_like: bool) -> str:
         part = _ICON.sub("", line[pos:a])
         if not code_like:
             part = _MARKS.sub(lambda x: x.group(2) or x.group(3), part)
+            part = _TEMPLATE_TAG.sub("", part) if "{" in part else part
         out += [part, line[a:b]]
         pos = b
     text = "".join(out)
@@ -183,7 +190,7 @@ def site_syntax_layout(text: str) -> str:
         ):
             lines[i] = ""
             skip_indented = True
-        elif not ticks and ("`" in line or any(c in line for c in ":=^+]")):
+        elif not ticks and ("`" in line or any(c in line for c in ":=^+]{")):
             lines[i] = _inline_marks(line, defined, code_like)
     return "\n".join(lines)
 
