@@ -377,7 +377,7 @@ def index_corpus(
             skipped=len(skipped),
             progress=progress,
             unchanged_ids=unchanged_ids,
-            keep={doc_id_for(s.source) for s in skipped},
+            keep={doc_id_for(s.source) for s in skipped if s.keep},
             allow_empty=allow_empty,
             corpus=f"The corpus folder {settings.corpus_dir}",
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ __all__ = [
     "decode_report",
     "doc_id_for",
     "fallback_title",
+    "is_navigation",
     "iter_corpus_files",
     "load_corpus",
     "load_document",
@@ -169,7 +171,39 @@ def load_document(path: Path, source: str) -> Document | Skipped:
         return Skipped(source, f"could not be read ({type(exc).__name__})")
     if doc is None:
         return Skipped(source, "empty (no body text)")
+    if is_navigation(doc):
+        return Skipped(
+            source, "a table of contents (only links to other pages): nothing to quote", keep=False
+        )
     return doc
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
+_NAVIGATION_LINKS = 3
+
+
+def is_navigation(doc: Document) -> bool:
+    """A page that only lists the site's pages: a table of contents (mdBook's and GitBook's ``SUMMARY.md``, a
+    docsify sidebar). Its text is headings, and list items or paragraphs that are each a link to another page
+    (a relative address), at least three of them; any other text (a sentence, code, a table, a quote, an
+    outside link) makes it a page to quote. Quoted, it would only repeat the titles of the pages that answer."""
+    links = 0
+    for b in doc.blocks:
+        if b.kind == "heading":
+            continue
+        if b.kind not in ("list_item", "paragraph"):
+            return False
+        text = doc.text[b.start : b.end]
+        body = len(_LIST_MARKER.sub("", text).strip())
+        covered = sum(
+            s.end - s.start
+            for s in b.styles
+            if s.style == "link" and s.href and not s.href.startswith("#") and "://" not in s.href
+        )
+        if not body or covered < 0.9 * body:
+            return False
+        links += 1
+    return links >= _NAVIGATION_LINKS
 
 
 def load_corpus(corpus: Path) -> tuple[list[Document], list[Skipped]]:

@@ -179,3 +179,38 @@ def test_second_writer_on_embedded_store_gets_a_clear_error(workspace, embedder)
     finally:
         holder.close()
     assert index_corpus(workspace, embedder=embedder).added == 5
+
+
+def test_a_page_that_becomes_a_table_of_contents_leaves_the_index(tmp_path, embedder):
+    """A table of contents is read and found to hold nothing to quote: its document goes, as a deleted file's
+    does (an unreadable file keeps its document instead)."""
+    corpus = tmp_path / "corpus"
+    (corpus / "guides").mkdir(parents=True)
+    (corpus / "guides" / "prefix.md").write_text(
+        "# Setting a prefix\n\nUse `/prefix set` followed by the new prefix. Prefixes are limited to five "
+        "characters.\n",
+        encoding="utf-8",
+    )
+    (corpus / "guides" / "ban.md").write_text(
+        "# Banning members\n\nUse `/ban @member reason` to ban a member. The reason shows in the audit log.\n",
+        encoding="utf-8",
+    )
+    links = (
+        "- [Setting a prefix](guides/prefix.md)\n- [Banning members](guides/ban.md)\n- [Home](README.md)\n"
+    )
+    summary = corpus / "SUMMARY.md"
+    summary.write_text(f"# Summary\n\nThis book covers the bot's commands.\n\n{links}", encoding="utf-8")
+    settings = make_settings(corpus, tmp_path / "store")
+    first = index_corpus(settings, embedder=embedder)
+    assert (first.added, first.skipped) == (3, 0)
+
+    summary.write_text(f"# Summary\n\n{links}", encoding="utf-8")
+    second = index_corpus(settings, embedder=embedder)
+    assert (second.removed, second.skipped, second.unchanged) == (1, 1, 2)
+    r = Retriever.open(settings, embedder)
+    try:
+        hits = r.search("how do I change the prefix", 3).hits
+        assert hits and hits[0].source == "guides/prefix.md"
+        assert all(h.source != "SUMMARY.md" for h in hits)
+    finally:
+        r.close()

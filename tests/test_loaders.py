@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.loaders import decode, doc_id_for, load_corpus
+from index.loaders import Skipped, decode, doc_id_for, load_corpus
 
 BODY = "The council approved the new budget on Monday after a long debate. It funds two new schools."
 
@@ -146,3 +146,41 @@ def test_utf16_and_utf32_with_a_bom_are_read(tmp_path, encoding):
     write(tmp_path / "a.md", data)
     docs, skipped = load_corpus(tmp_path)
     assert not skipped and BODY in docs[0].text
+
+
+SUMMARY = (
+    "# Summary\n\n[Introduction](README.md)\n\n# Guides\n\n- [Setting a prefix](guides/prefix.md)\n"
+    "- [Banning members](guides/ban.md)\n  - [Ban reasons](guides/ban.md#reasons)\n"
+    "1. [Giving roles automatically](guides/autoroles.md)\n"
+)
+
+
+def test_a_table_of_contents_is_skipped_and_loses_any_document_indexed_from_it(tmp_path):
+    """mdBook's and GitBook's SUMMARY.md (a docsify sidebar, a wiki's index page): only links to other pages.
+    Quoted, it would only repeat the titles of the pages that answer, so it is not indexed; read and found so,
+    it does not keep an earlier document the way an unreadable file does."""
+    from index.loaders import load_document
+
+    (tmp_path / "SUMMARY.md").write_text(SUMMARY, encoding="utf-8")
+    skipped = load_document(tmp_path / "SUMMARY.md", "SUMMARY.md")
+    assert isinstance(skipped, Skipped) and not skipped.keep
+    assert "table of contents" in skipped.reason
+    unreadable = load_document(tmp_path / "missing.md", "missing.md")
+    assert isinstance(unreadable, Skipped) and unreadable.keep
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        SUMMARY + "\nEvery guide assumes the bot is already in your server.\n",  # a sentence of its own
+        SUMMARY + "\n```sh\nmoth --help\n```\n",  # code
+        "# Links\n\n- [Discord](https://discord.com)\n- [Docs](https://docs.example.org)\n- [Blog](https://b.example.org)\n",
+        "# See also\n\n- [Prefix](prefix.md)\n- [Ban](ban.md)\n",  # two links: too few to be the site's contents
+        "# Pages\n\n- [Prefix](prefix.md): change the command prefix\n- [Ban](ban.md)\n- [Roles](roles.md)\n",
+    ],
+)
+def test_a_page_with_anything_besides_links_to_its_site_is_a_page_to_quote(tmp_path, page):
+    from index.loaders import load_document
+
+    (tmp_path / "page.md").write_text(page, encoding="utf-8")
+    assert not isinstance(load_document(tmp_path / "page.md", "page.md"), Skipped)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from ..models import Block, BlockKind, Document, Style, StyleSpan
 
 # Bump when reading, cleaning or chunking rules change: every document then counts as changed.
-PIPELINE_VERSION = "9"
+PIPELINE_VERSION = "10"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _INVISIBLE = str.maketrans({c: None for c in "\ufeff\u200b\u200c\u200d\u2060\u00ad"})
@@ -24,6 +24,9 @@ _INVISIBLE = str.maketrans({c: None for c in "\ufeff\u200b\u200c\u200d\u2060\u00
 class Skipped:
     source: str
     reason: str
+    # a file that cannot be read now keeps the document indexed from it (it may be mid-write); a file read and
+    # found to hold nothing to quote (``keep=False``) loses it, as a deleted file does
+    keep: bool = True
 
 
 def doc_id_for(source: str) -> str:
