@@ -293,3 +293,25 @@ def test_gitbook_and_hugo_template_tags_go_and_what_they_wrap_stays():
     lines = src.split("\n")
     hint = next(b for b in doc.blocks if doc.text[b.start : b.end].startswith("Prefixes"))
     assert lines[hint.lines[0] - 1] == "Prefixes are limited to 5 characters."  # 1-based
+
+
+def test_github_alerts_and_docsify_callouts_read_as_their_text():
+    """GitHub shows ``> [!NOTE]`` as a coloured callout and docsify ``?> `` / ``!> `` as tip and warning
+    paragraphs: the markers are not text a reader sees. The same marker in code, or a quote that merely starts with
+    a bracket, stays."""
+    src = (
+        "# Setup\n\n> [!NOTE]\n> The bot needs the Manage Roles permission.\n\n> [!warning]  \n> Never share "
+        "your token.\n\n?> Prefixes are case-insensitive.\n\n!> Deleting the config cannot be undone.\n\n"
+        "> [!NOTE] is how GitHub writes a note.\n\n```md\n> [!TIP]\n> Use a tip.\n?> docsify\n```\n"
+    )
+    doc = read_markdown("setup.md", src)
+    assert blocks_of(doc) == [
+        ("quote", "The bot needs the Manage Roles permission."),
+        ("quote", "Never share your token."),
+        ("paragraph", "Prefixes are case-insensitive."),
+        ("paragraph", "Deleting the config cannot be undone."),
+        ("quote", "[!NOTE] is how GitHub writes a note."),
+        ("code", "> [!TIP]\n> Use a tip.\n?> docsify"),
+    ]
+    note = doc.blocks[0]
+    assert src.split("\n")[note.lines[0] - 1] == "> The bot needs the Manage Roles permission."

@@ -5,8 +5,9 @@ CommonMark parser would read as text or code becomes what a reader of the built 
   (``/// note | Title`` … ``///``) become ``:::`` containers (the fences go, the title and body stay); include
   lines (``{* file *}``, ``--8<-- "file"``, ``{! file !}``) and mkdocstrings directives (``::: package.module``
   with their indented options) disappear, as do abbreviation definitions (``*[HTML]: …``) and template tags
-  (``{% … %}``, Hugo's ``{{< … >}}``: a line of its own, or inside a prose line); icon shortcodes (``:material-clock-fast:``) go and ``==mark==``, ``^^insert^^`` and
-  ``++ctrl+c++`` read as their text.
+  (``{% … %}``, Hugo's ``{{< … >}}``: a line of its own, or inside a prose line); icon shortcodes
+  (``:material-clock-fast:``) go and ``==mark==``, ``^^insert^^`` and ``++ctrl+c++`` read as their text; a
+  GitHub alert's marker (``> [!NOTE]``) and a docsify callout's (``?> ``, ``!> ``) go, their text stays.
 - ``tabs_layout`` (Markdown): MkDocs content tabs read as their label and their dedented content.
 - ``mdx_layout`` (MDX): imports and exports go; component tag lines stand alone so that what is between them
   reads as Markdown. Lines are added and removed, so it returns the source line of every line it returns.
@@ -49,6 +50,12 @@ _TEMPLATE_LINE = re.compile(r"^[ \t]*(?:\{%.*%\}|\{#.*#\}|\{\{[<%].*[>%]\}\})[ \
 # the same tags inside a prose line (``… {% include "lang.md" %}``, ``[Setup]({{< ref "setup" >}})``); a Jinja
 # expression (``{{ site.title }}``) may be text a reader sees, and stays
 _TEMPLATE_TAG = re.compile(r"\{%.{0,300}?%\}|\{\{[<%].{0,300}?[>%]\}\}")
+# a GitHub alert's marker line (``> [!NOTE]``): GitHub shows a coloured callout, not the marker; the quote's body
+# stays. Docsify's callout paragraphs (``?> tip``, ``!> warning``) the same: the marker goes, the text stays.
+_GITHUB_ALERT = re.compile(
+    r"^(?P<quote>[ \t]*(?:>[ \t]*)+)\[!(?:note|tip|important|warning|caution)\][ \t]*$", re.I
+)
+_DOCSIFY_CALLOUT = re.compile(r"^(?P<indent>[ \t]{0,3})[?!]>[ \t]+(?=\S)")
 _ICON = re.compile(r":(?:material|octicons|fontawesome|simple|twemoji)-[\w-]+:")
 # ``==mark==``, ``^^insert^^``, ``++ctrl+c++``, standing as words (never ``x==1 and y==2``)
 _MARKS = re.compile(
@@ -172,6 +179,10 @@ def site_syntax_layout(text: str) -> str:
             # ``###\u00a0Text`` (a no-break space pasted from a rich editor): Python-Markdown and most site
             # generators render a heading; CommonMark wants a plain space. Same length, so offsets stay true.
             line = lines[i] = _NBSP_HEADING.sub(r"\1 ", line, count=1)
+            if alert := _GITHUB_ALERT.match(line):
+                line = lines[i] = alert.group("quote").rstrip()
+            elif callout := _DOCSIFY_CALLOUT.match(line):
+                line = lines[i] = callout.group("indent") + line[callout.end() :]
         following = lines[i + 1] if i + 1 < len(lines) else ""
         heading = _API_HEADING.match(line)
         if not code_like and _SNIPPET_FENCE.match(line):
