@@ -295,23 +295,33 @@ def test_gitbook_and_hugo_template_tags_go_and_what_they_wrap_stays():
     assert lines[hint.lines[0] - 1] == "Prefixes are limited to 5 characters."  # 1-based
 
 
-def test_github_alerts_and_docsify_callouts_read_as_their_text():
-    """GitHub shows ``> [!NOTE]`` as a coloured callout and docsify ``?> `` / ``!> `` as tip and warning
-    paragraphs: the markers are not text a reader sees. The same marker in code, or a quote that merely starts with
-    a bracket, stays."""
+def test_callouts_wiki_links_and_bracket_titles_read_as_the_page_shows_them():
+    """GitHub shows ``> [!NOTE]`` as a coloured box, Obsidian ``> [!faq]- Title`` as a box under its title, docsify
+    ``?> `` / ``!> `` as tip and warning paragraphs, Docusaurus ``:::tip[Pro tip]`` as a box titled "Pro tip", and
+    Obsidian ``[[Page|text]]`` as a link reading "text": markers are not text a reader sees, titles are. The same
+    syntax in code, a quote that starts with a citation bracket and a nested list in prose stay."""
     src = (
         "# Setup\n\n> [!NOTE]\n> The bot needs the Manage Roles permission.\n\n> [!warning]  \n> Never share "
-        "your token.\n\n?> Prefixes are case-insensitive.\n\n!> Deleting the config cannot be undone.\n\n"
-        "> [!NOTE] is how GitHub writes a note.\n\n```md\n> [!TIP]\n> Use a tip.\n?> docsify\n```\n"
+        "your token.\n\n> [!faq]- Are callouts foldable?\n> Yes, with a minus sign.\n\n"
+        "?> Prefixes are case-insensitive.\n\n!> Deleting the config cannot be undone.\n\n"
+        ":::tip[Pro tip]\nUse slash commands.\n:::\n\n"
+        "See [[Setting a prefix]] and [[guides/ban#Reasons|the ban guide]]. ![[diagram.png]]\n\n"
+        "> [1] Smith, 2020.\n\nThe value [[1, 2]] is a nested list.\n\n"
+        "```md\n> [!TIP]\n> Use a tip.\n?> docsify [[Page]]\n```\n"
     )
     doc = read_markdown("setup.md", src)
     assert blocks_of(doc) == [
         ("quote", "The bot needs the Manage Roles permission."),
         ("quote", "Never share your token."),
+        ("quote", "Are callouts foldable?\nYes, with a minus sign."),
         ("paragraph", "Prefixes are case-insensitive."),
         ("paragraph", "Deleting the config cannot be undone."),
-        ("quote", "[!NOTE] is how GitHub writes a note."),
-        ("code", "> [!TIP]\n> Use a tip.\n?> docsify"),
+        ("paragraph", "Pro tip"),
+        ("paragraph", "Use slash commands."),
+        ("paragraph", "See Setting a prefix and the ban guide."),
+        ("quote", "[1] Smith, 2020."),
+        ("paragraph", "The value [[1, 2]] is a nested list."),
+        ("code", "> [!TIP]\n> Use a tip.\n?> docsify [[Page]]"),
     ]
     note = doc.blocks[0]
     assert src.split("\n")[note.lines[0] - 1] == "> The bot needs the Manage Roles permission."

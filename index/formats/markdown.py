@@ -106,6 +106,18 @@ def read_markdown(source: str, raw: str) -> Document | None:
 _LANG = re.compile(r"[\w+#.-]+")
 
 
+_CONTAINER_INFO = re.compile(r"^[\w-]+(?:\[(?P<bracket>[^\]]*)\])?(?:\s+(?P<rest>.*))?$")
+
+
+def _container_title(info: str) -> str:
+    """The title a container's author wrote: ``warning Read this first`` or ``tip[Pro tip]``; "" for none."""
+    info = info.strip()
+    m = _CONTAINER_INFO.match(info)
+    if m is None:
+        return info.split(None, 1)[1].strip() if len(info.split(None, 1)) == 2 else ""
+    return (m.group("bracket") or m.group("rest") or "").strip()
+
+
 def _lang(info: str) -> str:
     """The language of a fence's info string, without annotations: ``js:no-line-numbers`` -> ``js``,
     ``js{1,3}`` -> ``js``, ``{.python}`` -> ``python``, ``:no-line-numbers`` -> ``""``."""
@@ -221,9 +233,10 @@ class _Reader:
                     self._paragraph(tok, tokens[i + 1])
                 i += 3
                 continue
-            if t == "container_any_open" and len(tok.info.split(None, 1)) == 2:
-                # ``::: warning Read this first``: the title the author wrote is content (the fence is not)
-                self._title_paragraph(tok, tok.info.split(None, 1)[1].strip())
+            if t == "container_any_open" and (title := _container_title(tok.info)):
+                # ``::: warning Read this first``, ``:::tip[Pro tip]`` (Docusaurus 3): the title the author wrote is
+                # content (the fence is not)
+                self._title_paragraph(tok, title)
             if t in ("fence", "code_block"):
                 lang = _lang(tok.info)
                 code = tok.content[:-1] if tok.content.endswith("\n") else tok.content

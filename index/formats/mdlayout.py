@@ -7,7 +7,9 @@ CommonMark parser would read as text or code becomes what a reader of the built 
   with their indented options) disappear, as do abbreviation definitions (``*[HTML]: …``) and template tags
   (``{% … %}``, Hugo's ``{{< … >}}``: a line of its own, or inside a prose line); icon shortcodes
   (``:material-clock-fast:``) go and ``==mark==``, ``^^insert^^`` and ``++ctrl+c++`` read as their text; a
-  GitHub alert's marker (``> [!NOTE]``) and a docsify callout's (``?> ``, ``!> ``) go, their text stays.
+  callout's marker (GitHub's ``> [!NOTE]``, Obsidian's ``> [!faq]- Title``, docsify's ``?> ``/``!> ``) goes,
+  its title and text stay; Obsidian wiki links read as their text (``[[Page|the page]]`` -> "the page") and its
+  embeds (``![[diagram.png]]``) go.
 - ``tabs_layout`` (Markdown): MkDocs content tabs read as their label and their dedented content.
 - ``mdx_layout`` (MDX): imports and exports go; component tag lines stand alone so that what is between them
   reads as Markdown. Lines are added and removed, so it returns the source line of every line it returns.
@@ -50,12 +52,22 @@ _TEMPLATE_LINE = re.compile(r"^[ \t]*(?:\{%.*%\}|\{#.*#\}|\{\{[<%].*[>%]\}\})[ \
 # the same tags inside a prose line (``… {% include "lang.md" %}``, ``[Setup]({{< ref "setup" >}})``); a Jinja
 # expression (``{{ site.title }}``) may be text a reader sees, and stays
 _TEMPLATE_TAG = re.compile(r"\{%.{0,300}?%\}|\{\{[<%].{0,300}?[>%]\}\}")
-# a GitHub alert's marker line (``> [!NOTE]``): GitHub shows a coloured callout, not the marker; the quote's body
-# stays. Docsify's callout paragraphs (``?> tip``, ``!> warning``) the same: the marker goes, the text stays.
-_GITHUB_ALERT = re.compile(
-    r"^(?P<quote>[ \t]*(?:>[ \t]*)+)\[!(?:note|tip|important|warning|caution)\][ \t]*$", re.I
-)
+# a callout's marker (GitHub's ``> [!NOTE]``, Obsidian's ``> [!faq]- Title``): the page shows a coloured box with
+# its title, not the marker; the title the author wrote and the quote's body stay. Docsify's callout paragraphs
+# (``?> tip``, ``!> warning``) the same: the marker goes, the text stays.
+_CALLOUT = re.compile(r"^(?P<quote>[ \t]*(?:>[ \t]*)+)\[![A-Za-z][\w-]*\][+-]?(?:[ \t]+|$)")
 _DOCSIFY_CALLOUT = re.compile(r"^(?P<indent>[ \t]{0,3})[?!]>[ \t]+(?=\S)")
+# Obsidian wiki links: ``[[Page]]``, ``[[Page#Heading|shown text]]``, embeds ``![[diagram.png]]``; only when the
+# target has a letter (``[[1, 2]]`` in prose is a nested list)
+_WIKI_LINK = re.compile(r"(!?)\[\[([^\[\]|\n]*[A-Za-z][^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
+
+
+def _wiki_text(m: re.Match[str]) -> str:
+    if m.group(1):
+        return ""  # an embedded file or note: not text of this page
+    return (m.group(3) if m.group(3) is not None else m.group(2)).strip()
+
+
 _ICON = re.compile(r":(?:material|octicons|fontawesome|simple|twemoji)-[\w-]+:")
 # ``==mark==``, ``^^insert^^``, ``++ctrl+c++``, standing as words (never ``x==1 and y==2``)
 _MARKS = re.compile(
@@ -114,6 +126,7 @@ def _inline_marks(line: str, defined: set[str], code_like: bool) -> str:
         if not code_like:
             part = _MARKS.sub(lambda x: x.group(2) or x.group(3), part)
             part = _TEMPLATE_TAG.sub("", part) if "{" in part else part
+            part = _WIKI_LINK.sub(_wiki_text, part) if "[[" in part else part
         out += [part, line[a:b]]
         pos = b
     text = "".join(out)
@@ -179,8 +192,12 @@ def site_syntax_layout(text: str) -> str:
             # ``###\u00a0Text`` (a no-break space pasted from a rich editor): Python-Markdown and most site
             # generators render a heading; CommonMark wants a plain space. Same length, so offsets stay true.
             line = lines[i] = _NBSP_HEADING.sub(r"\1 ", line, count=1)
-            if alert := _GITHUB_ALERT.match(line):
-                line = lines[i] = alert.group("quote").rstrip()
+            if callout := _CALLOUT.match(line):
+                title = line[callout.end() :].rstrip()
+                # the title on a line of its own (a hard break), as the box shows it above its text
+                line = lines[i] = (
+                    f"{callout.group('quote')}{title}  " if title else callout.group("quote").rstrip()
+                )
             elif callout := _DOCSIFY_CALLOUT.match(line):
                 line = lines[i] = callout.group("indent") + line[callout.end() :]
         following = lines[i + 1] if i + 1 < len(lines) else ""
