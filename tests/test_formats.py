@@ -518,3 +518,43 @@ def test_a_sites_images_and_styles_are_counted_not_named(tmp_path, caplog):
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == [next(w for w in warnings if "guide.rst" in w)]
     assert any("skipped 31 image, style, script and data file(s)" in r.getMessage() for r in caplog.records)
+
+
+def test_a_short_html_page_keeps_its_structure():
+    """A short page whose extraction drops part of it (a list of links, taken for boilerplate) got trafilatura's
+    flat text, one paragraph; a short rules page or FAQ must still read as headings, list items and code,
+    links included, without its navigation and footer."""
+    body = (
+        "<p>Read these first:</p><ul><li><a href='faq.html'>FAQ</a></li><li><a href='roles.html'>Roles</a></li>"
+        "</ul><h2>Rules</h2><ul><li>Be kind.</li><li>No spam, see "
+        "<a href='spam.html'>spam</a>.</li></ul><h2>Start</h2><pre><code class='language-sh'>moth start\n"
+        "</code></pre>"
+    )
+    doc = read_html("short.html", _FRAME.format(head="", body=body))
+    assert blocks_of(doc) == [
+        ("heading", "Node"),
+        ("paragraph", "Read these first:"),
+        ("list_item", "FAQ"),
+        ("list_item", "Roles"),
+        ("heading", "Rules"),
+        ("list_item", "Be kind."),
+        ("list_item", "No spam, see spam."),
+        ("heading", "Start"),
+        ("code", "moth start"),
+    ]
+    assert next(b for b in doc.blocks if b.kind == "code").lang == "sh"
+    assert doc.title == "Node" and "Home" not in doc.text and "Copyright" not in doc.text
+    item = next(b for b in doc.blocks if b.kind == "list_item" and "spam" in doc.text[b.start : b.end])
+    assert [s.href for s in item.styles if s.style == "link"] == ["spam.html"]
+
+
+def test_a_short_html_index_of_pages_is_read_as_links_and_skipped_as_a_table_of_contents(tmp_path):
+    from index.loaders import Skipped, load_document
+
+    links = "".join(
+        f"<li><a href='guides/{n}.html'>{n.title()} guide</a></li>" for n in ("prefix", "ban", "roles")
+    )
+    page = tmp_path / "index.html"
+    page.write_text(_FRAME.format(head="", body=f"<ul>{links}</ul>"), encoding="utf-8")
+    skipped = load_document(page, "index.html")
+    assert isinstance(skipped, Skipped) and not skipped.keep

@@ -35,25 +35,12 @@ _SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014\u00b7-]\s+[^|\u2013\u2014\u00b7]{2
 
 
 def read_html(source: str, raw: str) -> Document | None:
-    import trafilatura
-
     # Image tags go before parsing: a parser repairs a malformed <picture> by moving what follows it out of
     # the article.
     page = _IMAGE_TAGS.sub("", raw)
     tree = _parse(page)
     hints = _hints(tree)  # read before the repairs, from the one parse of the page
-    xml = trafilatura.extract(
-        _repaired(tree) if tree is not None else page,
-        output_format="xml",
-        include_formatting=True,
-        include_tables=True,
-        include_links=True,
-        include_images=False,
-        include_comments=False,
-        with_metadata=True,
-        favor_precision=False,
-        deduplicate=False,
-    )
+    xml = _extract(_repaired(tree) if tree is not None else page)
     if not xml:
         return _fallback(source, raw)
     root = etree.fromstring(xml.encode("utf-8"))
@@ -76,6 +63,60 @@ def read_html(source: str, raw: str) -> Document | None:
         url=url,
         description=" ".join((root.get("description") or "").split()),
     )
+
+
+_EXTRACT = dict(
+    output_format="xml",
+    include_formatting=True,
+    include_tables=True,
+    include_links=True,
+    include_images=False,
+    include_comments=False,
+    with_metadata=True,
+    favor_precision=False,
+    deduplicate=False,
+)
+# trafilatura's own floor: a main text shorter than this is replaced by its "baseline", the page's text as one
+# flat paragraph (headings, lists and code run together)
+_SHORT_TEXT = 250
+_KEPT = 0.9  # the share of the flat text a structured extraction of a short page must keep
+_config = None
+
+
+def _extract(page: str) -> str | None:
+    """trafilatura's XML of the main content, or None for the page's own reading (``_fallback``). A short page (a
+    rules page, a small FAQ, an index of pages) is extracted again without trafilatura's floor on the main text,
+    which keeps its headings, lists and code. When that lost some of the text (the extractor took part of the
+    content for boilerplate, as it does a list of links), the page's own structure is read instead."""
+    import trafilatura
+
+    xml = trafilatura.extract(page, **_EXTRACT)
+    if not xml or len(_text_of(xml)) >= _SHORT_TEXT:
+        return xml
+    structured = trafilatura.extract(page, config=_short_page_config(), **_EXTRACT)
+    if structured and len(_text_of(structured)) >= _KEPT * len(_text_of(xml)):
+        return structured
+    return None
+
+
+def _short_page_config():
+    global _config
+    if _config is None:
+        from trafilatura.settings import use_config
+
+        config = use_config()
+        config.set("DEFAULT", "min_extracted_size", "1")
+        _config = config
+    return _config
+
+
+def _text_of(xml: str) -> str:
+    try:
+        root = etree.fromstring(xml.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return ""
+    main = root.find("main")
+    return " ".join("".join((main if main is not None else root).itertext()).split())
 
 
 # Block-level elements: a <div> holding none of them is a paragraph to its readers.
