@@ -325,3 +325,22 @@ def test_callouts_wiki_links_and_bracket_titles_read_as_the_page_shows_them():
     ]
     note = doc.blocks[0]
     assert src.split("\n")[note.lines[0] - 1] == "> The bot needs the Manage Roles permission."
+
+
+def test_table_of_contents_placeholders_go():
+    """``[TOC]`` (Python-Markdown), ``[[_TOC_]]`` (GitLab) and kramdown's ``* TOC`` over ``{:toc}`` are replaced
+    by the page's headings when the site is built: no text of the page. The same words in a sentence, another
+    list item over an attribute line, and code stay."""
+    src = (
+        "# Rules\n\n* TOC\n{:toc}\n\n[TOC]\n\n[[_TOC_]]\n\n## Rule 1\n\nBe kind. Type [TOC] where the contents go.\n\n"
+        "- Keep it short\n{: .note}\n\n```md\n* TOC\n{:toc}\n```\n"
+    )
+    doc = read_markdown("rules.md", src)
+    assert blocks_of(doc) == [
+        ("heading", "Rule 1"),
+        ("paragraph", "Be kind. Type [TOC] where the contents go."),
+        ("list_item", "- Keep it short"),
+        ("code", "* TOC\n{:toc}"),
+    ]
+    rule = doc.blocks[0]
+    assert src.split("\n")[rule.lines[0] - 1] == "## Rule 1"

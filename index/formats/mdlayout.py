@@ -7,6 +7,7 @@ CommonMark parser would read as text or code becomes what a reader of the built 
   with their indented options) disappear, as do abbreviation definitions (``*[HTML]: …``) and template tags
   (``{% … %}``, Hugo's ``{{< … >}}``: a line of its own, or inside a prose line); icon shortcodes
   (``:material-clock-fast:``) go and ``==mark==``, ``^^insert^^`` and ``++ctrl+c++`` read as their text; a
+  table-of-contents placeholder (``[TOC]``, ``[[_TOC_]]``, kramdown's ``* TOC`` over ``{:toc}``) goes; a
   callout's marker (GitHub's ``> [!NOTE]``, Obsidian's ``> [!faq]- Title``, docsify's ``?> ``/``!> ``) goes,
   its title and text stay; Obsidian wiki links read as their text (``[[Page|the page]]`` -> "the page") and its
   embeds (``![[diagram.png]]``) go.
@@ -68,6 +69,11 @@ def _wiki_text(m: re.Match[str]) -> str:
     return (m.group(3) if m.group(3) is not None else m.group(2)).strip()
 
 
+# a table-of-contents placeholder the generator replaces with the page's headings: Python-Markdown's ``[TOC]``,
+# GitLab's ``[[_TOC_]]``, markdown-it's ``[[toc]]``/``${toc}``; kramdown's is a list item over ``{:toc}``
+_TOC_MARKER = re.compile(r"^[ \t]*(?:\[TOC\]|\[\[_?TOC_?\]\]|\$\{toc\})[ \t]*$", re.I)
+_KRAMDOWN_TOC = re.compile(r"^[ \t]*\{:[ \t]*toc[ \t]*\}[ \t]*$", re.I)
+_LIST_ITEM_LINE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
 _ICON = re.compile(r":(?:material|octicons|fontawesome|simple|twemoji)-[\w-]+:")
 # ``==mark==``, ``^^insert^^``, ``++ctrl+c++``, standing as words (never ``x==1 and y==2``)
 _MARKS = re.compile(
@@ -207,9 +213,14 @@ def site_syntax_layout(text: str) -> str:
             lines[i] = ""
             blank_until = end if end is not None else i
         elif _INCLUDE.match(line) or (
-            not code_like and (_ABBREVIATION.match(line) or _TEMPLATE_LINE.match(line))
+            not code_like
+            and (_ABBREVIATION.match(line) or _TEMPLATE_LINE.match(line) or _TOC_MARKER.match(line))
         ):
             lines[i] = ""
+        elif not code_like and _KRAMDOWN_TOC.match(line):
+            lines[i] = ""  # ``{:toc}``: the list item above it is where the table of contents goes
+            if i > 0 and _LIST_ITEM_LINE.match(lines[i - 1]):
+                lines[i - 1] = ""
         elif heading:  # the heading mkdocstrings renders: the object's name
             lines[i] = heading.group("head") + heading.group("name")
             skip_indented = True
