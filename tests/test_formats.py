@@ -558,3 +558,21 @@ def test_a_short_html_index_of_pages_is_read_as_links_and_skipped_as_a_table_of_
     page.write_text(_FRAME.format(head="", body=f"<ul>{links}</ul>"), encoding="utf-8")
     skipped = load_document(page, "index.html")
     assert isinstance(skipped, Skipped) and not skipped.keep
+
+
+def test_hugo_toml_front_matter_gives_the_title_and_never_appears_in_text(caplog):
+    src = (
+        '+++\ntitle = "Server *rules*"\ndescription = "The rules of the server"\nurl = "/rules/"\n'
+        'date = 2024-01-01\ntags = ["rules"]\n+++\n\n## Rule 1\n\nBe kind.\n'
+    )
+    doc = read_markdown("rules.md", src)
+    assert (doc.title, doc.description, doc.url) == ("Server rules", "The rules of the server", "/rules/")
+    assert blocks_of(doc) == [("heading", "Rule 1"), ("paragraph", "Be kind.")]
+    assert src.split("\n")[doc.blocks[0].lines[0] - 1] == "## Rule 1"
+    # not valid TOML: ignored with a warning naming the file, and still no page text
+    bad = read_markdown("bad.md", '+++\ntitle = "unclosed\n+++\n\nText here.\n')
+    assert blocks_of(bad) == [("paragraph", "Text here.")]
+    assert "bad.md: front matter is not valid TOML" in caplog.text
+    # "+++" never closed is no front matter
+    open_only = read_markdown("plus.md", "+++\n\nA page that starts oddly.\n")
+    assert "A page that starts oddly." in open_only.text

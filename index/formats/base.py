@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from ..models import Block, BlockKind, Document, Style, StyleSpan
 
 # Bump when reading, cleaning or chunking rules change: every document then counts as changed.
-PIPELINE_VERSION = "14"
+PIPELINE_VERSION = "15"
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _INVISIBLE = str.maketrans({c: None for c in "\ufeff\u200b\u200c\u200d\u2060\u00ad"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tomllib
 from dataclasses import replace
 
 import yaml
@@ -67,6 +68,7 @@ def read_markdown(source: str, raw: str) -> Document | None:
     """The document of a Markdown/MDX page, or None when it has no readable text."""
     text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     mdx = source.lower().endswith(".mdx")
+    text, toml_meta = _toml_front_matter(text, source)
     text = site_syntax_layout(text)
     line_map: list[int] | None = None
     if mdx:
@@ -74,9 +76,11 @@ def read_markdown(source: str, raw: str) -> Document | None:
     else:
         text = tabs_layout(text)
     tokens = (_MDX if mdx else _MD).parse(text)
-    meta: dict = {}
+    meta: dict = toml_meta
     b = DocBuilder(markup=True)
     title: str | None = None
+    if toml_meta and (title := _meta_str(toml_meta, "title")) is not None:
+        title = _markdown_text(title)[0] or title
     reader = _Reader(b, mdx=mdx)
     for tok in tokens:
         if tok.type == "front_matter":
@@ -150,6 +154,26 @@ def _front_matter(content: str, source: str) -> dict:
         log.warning("%s: front matter is not valid YAML (%s); it is ignored", source, str(exc).split("\n")[0])
         return {}
     return data if isinstance(data, dict) else {}
+
+
+_TOML_FENCE = "+++"
+
+
+def _toml_front_matter(text: str, source: str) -> tuple[str, dict]:
+    """Hugo's TOML front matter (between ``+++`` lines at the top): its fields, and the text with its lines left
+    blank (every line keeps its number). Not valid TOML: ignored with a warning, and still not page text."""
+    if not text.startswith(_TOML_FENCE + "\n"):
+        return text, {}
+    lines = text.split("\n")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == _TOML_FENCE), None)
+    if end is None:
+        return text, {}
+    try:
+        meta = tomllib.loads("\n".join(lines[1:end]))
+    except tomllib.TOMLDecodeError as exc:
+        log.warning("%s: front matter is not valid TOML (%s); it is ignored", source, exc)
+        meta = {}
+    return "\n" * end + "\n" + "\n".join(lines[end + 1 :]), meta
 
 
 def _meta_str(meta: dict, key: str) -> str | None:
