@@ -418,12 +418,9 @@ class Retriever:
 
     def _rescore(self, state: Tables, q: str, ranked: list[_Scored], n: int) -> list[_Scored]:
         """The first ``n`` candidates re-ordered by late interaction (``ranking.rescored``), still ahead of the
-        others. An embedder without token embeddings leaves the ranking as it is."""
-        embed_tokens = getattr(self.embedder, "embed_tokens", None)
-        if embed_tokens is None:
-            return ranked
+        others. Needs an embedder with token embeddings (``search`` asks only then)."""
         head, tail = ranked[:n], ranked[n:]
-        vectors = embed_tokens([q] + [state.texts[s.row] for s in head])
+        vectors = self.embedder.embed_tokens([q] + [state.texts[s.row] for s in head])
         maxsim = ranking.late_interaction(vectors[0], vectors[1:])
         scores = ranking.rescored(np.asarray([s.score for s in head]), maxsim)
         head = sorted(

@@ -40,10 +40,9 @@ def read_html(source: str, raw: str) -> Document | None:
     page = _IMAGE_TAGS.sub("", raw)
     tree = _parse(page)
     hints = _hints(tree)  # read before the repairs, from the one parse of the page
-    xml = _extract(_repaired(tree) if tree is not None else page)
-    if not xml:
+    root = _extract(_repaired(tree) if tree is not None else page)
+    if root is None:
         return _fallback(source, raw)
-    root = etree.fromstring(xml.encode("utf-8"))
     b = DocBuilder(markup=True)
     body = root.find("main")
     if body is None:
@@ -83,18 +82,18 @@ _KEPT = 0.9  # the share of the flat text a structured extraction of a short pag
 _config = None
 
 
-def _extract(page: str) -> str | None:
-    """trafilatura's XML of the main content, or None for the page's own reading (``_fallback``). A short page (a
-    rules page, a small FAQ, an index of pages) is extracted again without trafilatura's floor on the main text,
-    which keeps its headings, lists and code. When that lost some of the text (the extractor took part of the
+def _extract(page: str):
+    """trafilatura's XML of the main content, parsed, or None for the page's own reading (``_fallback``). A short
+    page (a rules page, a small FAQ, an index of pages) is extracted again without trafilatura's floor on the main
+    text, which keeps its headings, lists and code. When that lost some of the text (the extractor took part of the
     content for boilerplate, as it does a list of links), the page's own structure is read instead."""
     import trafilatura
 
-    xml = trafilatura.extract(page, **_EXTRACT)
-    if not xml or len(_text_of(xml)) >= _SHORT_TEXT:
-        return xml
-    structured = trafilatura.extract(page, config=_short_page_config(), **_EXTRACT)
-    if structured and len(_text_of(structured)) >= _KEPT * len(_text_of(xml)):
+    root = _parsed(trafilatura.extract(page, **_EXTRACT))
+    if root is None or len(_text_of(root)) >= _SHORT_TEXT:
+        return root
+    structured = _parsed(trafilatura.extract(page, config=_short_page_config(), **_EXTRACT))
+    if structured is not None and len(_text_of(structured)) >= _KEPT * len(_text_of(root)):
         return structured
     return None
 
@@ -110,11 +109,17 @@ def _short_page_config():
     return _config
 
 
-def _text_of(xml: str) -> str:
+def _parsed(xml: str | None):
+    """The extractor's XML as an element tree; None for none (or, never seen, XML that does not parse)."""
+    if not xml:
+        return None
     try:
-        root = etree.fromstring(xml.encode("utf-8"))
+        return etree.fromstring(xml.encode("utf-8"))
     except etree.XMLSyntaxError:
-        return ""
+        return None
+
+
+def _text_of(root) -> str:
     main = root.find("main")
     return " ".join("".join((main if main is not None else root).itertext()).split())
 

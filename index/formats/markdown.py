@@ -77,19 +77,14 @@ def read_markdown(source: str, raw: str) -> Document | None:
         text = tabs_layout(text)
     tokens = (_MDX if mdx else _MD).parse(text)
     meta: dict = toml_meta
-    b = DocBuilder(markup=True)
-    title: str | None = None
-    if toml_meta and (title := _meta_str(toml_meta, "title")) is not None:
-        title = _markdown_text(title)[0] or title
-    reader = _Reader(b, mdx=mdx)
     for tok in tokens:
         if tok.type == "front_matter":
             meta = _front_matter(tok.content, source)
-            title = _meta_str(meta, "title")
-            if (
-                title is not None
-            ):  # a title may use inline Markdown (`code`, *emphasis*): its text is the title
-                title = _markdown_text(title)[0] or title
+    title = _meta_str(meta, "title")
+    if title is not None:  # a title may use inline Markdown (`code`, *emphasis*): its text is the title
+        title = _markdown_text(title)[0] or title
+    b = DocBuilder(markup=True)
+    reader = _Reader(b, mdx=mdx)
     reader.run(tokens, want_title=title is None, known_title=title or "")
     if title is None:
         title = reader.title
